@@ -1,0 +1,109 @@
+"""``datavc``: the verbs on the command line. Errors: one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import commands
+from .core.errors import DataVCError
+from .core.jobs import Job
+from .verbs import CLI, build_parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own usage errors: one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _progress_printer(job: Job) -> Any:
+    last = [0.0]
+
+    def show(j: Job) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and not j.done:
+            return
+        last[0] = now
+        p = j.progress
+        pct = 100 * p.fraction
+        rate = p.rate / (1 << 20)
+        sys.stderr.write(f"\r{j.description}: {pct:5.1f}% {p.files_done}/{p.files_total} files {rate:7.1f} MiB/s")
+        if j.done:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _present_job_cli(job: Job, repo: Any) -> Any:
+    from . import views
+
+    if sys.stderr.isatty():
+        job.subscribe(_progress_printer(job))
+    version = job.wait()
+    return views.version_view(version, unchanged=bool(job.info.get("unchanged")))
+
+
+def _write_table(df: Any, out: str) -> str:
+    import pyarrow as pa
+
+    from .core import tabular
+
+    table = pa.Table.from_pandas(df, preserve_index=False) if not isinstance(df, pa.Table) else df
+    fmt = tabular.format_of(out)
+    path = Path(out)
+    if fmt == "parquet":
+        tabular.write_parquet(table, path)
+    elif fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(table, path)
+    elif fmt == "arrow":
+        import pyarrow.feather as feather
+
+        feather.write_feather(table, path)
+    elif fmt == "jsonl":
+        table.to_pandas().to_json(path, orient="records", lines=True)
+    else:
+        raise DataVCError(f"--out {out}: unknown table format (use .parquet, .csv, .feather or .jsonl)")
+    return f"wrote {table.num_rows:,} rows to {out}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser("datavc", CLI, _Parser)
+    ns = parser.parse_args(argv)
+    cwd = Path(ns.cwd).resolve() if ns.cwd else None
+    ctx = commands.Context(cwd=cwd, present_job=_present_job_cli)
+    try:
+        result = commands.run(ctx, ns)
+        if ns.verb == "load":
+            result = _render_load(result, ns)
+    except DataVCError as err:
+        print(f"datavc: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("datavc: interrupted; nothing was committed", file=sys.stderr)
+        return 130
+    for notice in ctx.notices:
+        print(notice, file=sys.stderr)
+    print(result)
+    return 0
+
+
+def _render_load(result: Any, ns: argparse.Namespace) -> Any:
+    if isinstance(result, (str, os.PathLike)):
+        return str(result)
+    if ns.out:
+        return _write_table(result, ns.out)
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", 20, "display.width", 120):
+        return f"{result.head(ns.head)}\n[{len(result):,} rows x {len(result.columns)} columns]"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

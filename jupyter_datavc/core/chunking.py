@@ -1,0 +1,134 @@
+"""Content-defined chunking (FastCDC 2020 via the compiled ``pyfastcdc``) plus xxh3-128 digests.
+
+Files are read in large pieces: the chunker, the hash, reads and writes all release the GIL, and
+large pieces keep a busy notebook's main thread from starving this one. Reading and cutting run
+on the calling thread while a writer thread stores the new chunks of the previous piece, so a
+large file uses both cores. A chunk is only accepted once the data after its start reaches
+``MAX_SIZE`` or the end of the file, so cut points never depend on where a read stopped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import xxhash
+from pyfastcdc import FastCDC
+
+from .objects import ObjectStore
+
+AVG_SIZE = 1 << 20
+MIN_SIZE = 256 << 10
+MAX_SIZE = 4 << 20
+PIECE_SIZE = 16 << 20
+SMALL_FILE = PIECE_SIZE
+
+_CHUNKER = FastCDC(AVG_SIZE, min_size=MIN_SIZE, max_size=MAX_SIZE)
+
+
+@dataclass(frozen=True)
+class ChunkedFile:
+    hash: str
+    size: int
+    chunks: tuple[tuple[str, int], ...]
+    new_bytes: int  # bytes of chunks that were not in the store before
+
+
+class Cancelled(Exception):
+    """Raised inside a chunking loop when the job asked to stop."""
+
+
+def cut(data: bytes | memoryview) -> list[tuple[str, memoryview]]:
+    """All chunks of an in-memory buffer as ``(oid, view)``."""
+    return [(xxhash.xxh3_128_hexdigest(c.data), c.data) for c in _CHUNKER.cut_buf(data)]
+
+
+def _store_all(store: ObjectStore, pieces: list[tuple[str, memoryview]]) -> int:
+    return sum(len(data) for oid, data in pieces if store.put(oid, data))
+
+
+def chunk_small(path: str | os.PathLike[str], store: ObjectStore) -> ChunkedFile:
+    """Read a small file whole, cut it and store its chunks."""
+    with open(path, "rb", buffering=0) as f:
+        data = f.read()
+    pieces = cut(data)
+    new = _store_all(store, pieces)
+    digest = pieces[0][0] if len(pieces) == 1 else xxhash.xxh3_128_hexdigest(data)
+    return ChunkedFile(digest, len(data), tuple((oid, len(v)) for oid, v in pieces), new)
+
+
+def chunk_and_store(
+    path: str | os.PathLike[str],
+    store: ObjectStore,
+    *,
+    on_bytes: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    size_hint: int | None = None,
+) -> ChunkedFile:
+    """Cut ``path`` into chunks, store the chunks the store lacks, and return the file's digests."""
+    if size_hint is not None and size_hint <= SMALL_FILE:
+        result = chunk_small(path, store)
+        if on_bytes is not None:
+            on_bytes(result.size)
+        return result
+    with ThreadPoolExecutor(1, thread_name_prefix="datavc-writer") as writer:
+        return _chunk_pipelined(path, store, writer, on_bytes, should_stop)
+
+
+def _chunk_pipelined(
+    path: str | os.PathLike[str],
+    store: ObjectStore,
+    writer: ThreadPoolExecutor,
+    on_bytes: Callable[[int], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> ChunkedFile:
+    ring = [bytearray(PIECE_SIZE + MAX_SIZE) for _ in range(3)]
+    pending: list[Future[int] | None] = [None, None, None]
+    file_hasher = xxhash.xxh3_128()
+    chunks: list[tuple[str, int]] = []
+    size = new_bytes = 0
+    carry = memoryview(b"")
+    eof = False
+    slot = 0
+    try:
+        with open(path, "rb", buffering=0) as f:
+            while not eof or carry:
+                if should_stop is not None and should_stop():
+                    raise Cancelled()
+                fut = pending[slot]
+                if fut is not None:
+                    new_bytes += fut.result()
+                view = memoryview(ring[slot])
+                filled = len(carry)
+                view[:filled] = carry
+                while not eof and filled < PIECE_SIZE:
+                    n = f.readinto(view[filled:PIECE_SIZE + len(carry)])
+                    if not n:
+                        eof = True
+                        break
+                    file_hasher.update(view[filled : filled + n])
+                    filled += n
+                    size += n
+                    if on_bytes is not None:
+                        on_bytes(n)
+                batch: list[tuple[str, memoryview]] = []
+                consumed = 0
+                for c in _CHUNKER.cut_buf(view[:filled]):
+                    if not eof and c.offset + MAX_SIZE > filled:
+                        break
+                    oid = xxhash.xxh3_128_hexdigest(c.data)
+                    batch.append((oid, c.data))
+                    chunks.append((oid, c.length))
+                    consumed = c.offset + c.length
+                carry = view[consumed:filled]
+                pending[slot] = writer.submit(_store_all, store, batch)
+                slot = (slot + 1) % 3
+                if filled == 0:
+                    break
+    finally:
+        for fut in pending:
+            if fut is not None:
+                new_bytes += fut.result()
+    return ChunkedFile(file_hasher.hexdigest(), size, tuple(chunks), new_bytes)

@@ -1,0 +1,236 @@
+"""``add``: scan a file, a folder or a table, store its chunks, commit one version.
+
+Everything a user can get wrong is checked before the job starts, so bad input raises at once.
+The job writes chunks, then the manifest, then the ref (the only step that makes the version
+visible), so a crash or a cancel leaves unreferenced objects at worst, never half a version.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import tabular
+from .chunking import SMALL_FILE, Cancelled, chunk_and_store
+from .errors import FileChanged, JobCancelled, NotATable, PathError, StorageError, UsageError
+from .jobs import Job
+from .manifest import FileEntry, Manifest
+from .objects import hash_bytes, sync_filesystem
+from .paths import to_repo_relative
+from .refs import Version
+from .revision import check_name
+from .statcache import stat_key
+
+if TYPE_CHECKING:
+    from .repo import Repo
+
+SKIP_NAMES = {".datavc", ".git", ".ipynb_checkpoints"}
+DIRNAME_REL = ".datavc"
+HASH_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class WorkFile:
+    rel: str  # path inside the dataset
+    abs: str
+    st: os.stat_result
+
+
+def scan(target: Path, kind: str) -> list[WorkFile]:
+    """The regular files of a dataset's workspace path, sorted; symlinks are refused."""
+    if kind == "file":
+        st = os.stat(target)
+        return [WorkFile(target.name, str(target), st)]
+    out: list[WorkFile] = []
+    stack = [("", str(target))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name in SKIP_NAMES or e.name.startswith(".tmp-"):
+                    continue
+                rel = f"{prefix}{e.name}"
+                if e.is_symlink():
+                    raise PathError(f"{e.path} is a symlink; datavc versions regular files only")
+                if e.is_dir():
+                    stack.append((rel + "/", e.path))
+                elif e.is_file():
+                    out.append(WorkFile(rel, e.path, e.stat()))
+    out.sort(key=lambda w: w.rel)
+    return out
+
+
+def default_name(path: Path) -> str:
+    stem = path.name.split(".")[0] if path.is_file() else path.name
+    name = re.sub(r"[^A-Za-z0-9_.\-]", "_", stem).lstrip("_.-")
+    return name or "data"
+
+
+def start_add(
+    repo: Repo,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    name: str | None = None,
+    message: str = "",
+    table: Any = None,
+    author: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Job:
+    """Validate, then start the background job that adds ``path`` (or ``table``) as a version."""
+    if (path is None) == (table is None):
+        raise UsageError("give exactly one of a path or a table to add")
+    if table is not None:
+        if not name:
+            raise UsageError("adding a table needs a dataset name (--name)")
+        check_name(name)
+        arrow = tabular.as_arrow_table(table)
+        if arrow is None:
+            raise NotATable("the value", type(table).__name__)
+        staging = repo.dir / "tmp" / uuid.uuid4().hex
+        try:
+            staging.mkdir(parents=True)
+            target = staging / f"{name}.parquet"
+            tabular.write_parquet(arrow, target)  # in the foreground: the caller may mutate the frame
+        except OSError as err:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StorageError.from_os_error(err, f"writing table {name}") from err
+        rel, kind, source = None, "file", "dataframe"
+    else:
+        target = Path(os.path.abspath(os.path.join(os.getcwd(), os.fspath(path))))
+        rel = to_repo_relative(repo.root, target)
+        if rel == DIRNAME_REL or rel.startswith(DIRNAME_REL + "/"):
+            raise PathError(f"{path} is inside the store itself")
+        if not target.exists():
+            raise PathError(f"{path} does not exist")
+        if target.is_symlink():
+            raise PathError(f"{path} is a symlink; add the file it points to")
+        if not os.access(target, os.R_OK):
+            raise PathError(f"{path}: permission denied")
+        kind = "dir" if target.is_dir() else "file"
+        source = kind
+        name = check_name(name) if name else default_name(target)
+        staging = None
+    assert name is not None
+    author = author or repo.author()
+    what = f"table {name}" if table is not None else str(path)
+
+    def run(job: Job) -> Version:
+        try:
+            manifest = snapshot(repo, job, target, kind, rel)
+            return commit(repo, job, name, manifest, rel, source, message, author, meta or {})
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    return repo.jobs.submit("add", name, f"add {what} as {name}", run)
+
+
+
+def snapshot(repo: Repo, job: Job, target: Path, kind: str, rel: str | None) -> Manifest:
+    """Hash and store every file of ``target``; the stat cache skips files seen unchanged."""
+    job.set_phase("scanning")
+    files = scan(target, kind)
+    job.set_totals(sum(f.st.st_size for f in files), len(files))
+    repo_rel = (lambda f: f"{rel}/{f.rel}" if kind == "dir" and rel else (rel or f.rel)) if rel is not None else None
+    cached = repo.statcache.lookup_prefix(rel) if rel is not None else {}
+    entries: dict[str, FileEntry] = {}
+    todo: list[WorkFile] = []
+    for f in files:
+        hit = cached.get(repo_rel(f)) if repo_rel is not None else None
+        if hit is not None and not hit[1] and hit[0] == stat_key(f.st):
+            entries[f.rel] = FileEntry(f.rel, hit[2].size, hit[2].hash, hit[2].chunks, hit[2].table)
+            job.advance(f.st.st_size, 1)
+        else:
+            todo.append(f)
+    job.set_phase("hashing")
+    hashed_at = time.time_ns()
+
+    def one(f: WorkFile) -> tuple[WorkFile, FileEntry]:
+        job.check_cancel()
+        try:
+            res = chunk_and_store(
+                f.abs,
+                repo.objects,
+                on_bytes=lambda n: job.advance(n),
+                should_stop=lambda: job.cancel_requested,
+                size_hint=f.st.st_size,
+            )
+        except Cancelled:
+            raise JobCancelled(job.id) from None
+        except FileNotFoundError:
+            raise FileChanged(f.abs) from None
+        after = os.stat(f.abs)
+        if stat_key(after) != stat_key(f.st) or res.size != f.st.st_size:
+            raise FileChanged(f.abs)
+        fmt = tabular.format_of(f.rel)
+        table = tabular.describe(f.abs, fmt) if fmt else None
+        job.advance(0, 1)
+        return f, FileEntry(f.rel, res.size, res.hash, res.chunks, table)
+
+    small = [f for f in todo if f.st.st_size <= SMALL_FILE]
+    large = [f for f in todo if f.st.st_size > SMALL_FILE]
+    done: list[tuple[WorkFile, FileEntry]] = []
+    if small:
+        with ThreadPoolExecutor(HASH_WORKERS, thread_name_prefix="datavc-hash") as pool:
+            futures = [pool.submit(one, f) for f in small]
+            try:
+                done.extend(fut.result() for fut in futures)
+            except BaseException:
+                job.cancel()  # stop the other workers early
+                raise
+    done.extend(one(f) for f in large)
+    for f, e in done:
+        entries[f.rel] = e
+    if repo_rel is not None and done:
+        repo.statcache.store([(repo_rel(f), f.st, e) for f, e in done], hashed_at)
+    return Manifest(kind, tuple(entries[f.rel] for f in files))
+
+
+def commit(
+    repo: Repo,
+    job: Job | None,
+    name: str,
+    manifest: Manifest,
+    path: str | None,
+    source: str,
+    message: str,
+    author: str,
+    meta: dict[str, Any],
+) -> Version:
+    """Write the manifest, then the ref. Unchanged content returns the latest version as is."""
+    if job is not None:
+        job.check_cancel()
+        job.set_phase("committing")
+    data = manifest.to_bytes()
+    mid = hash_bytes(data)
+    latest = repo.refs.latest(name)
+    if latest is not None and latest.manifest == mid and latest.path == path and not meta:
+        if job is not None:
+            job.info["unchanged"] = True
+        return latest
+    if repo.config.get("fsync", True):
+        sync_filesystem(repo.objects.root.parent)
+    repo.manifests.put(mid, data)
+    draft = Version(
+        dataset=name,
+        number=0,
+        manifest=mid,
+        parent=None,
+        message=message,
+        author=author,
+        time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        path=path,
+        source=source,
+        size=manifest.size,
+        files=len(manifest.files),
+        rows=manifest.rows,
+        meta=meta,
+    )
+    return repo.refs.create_version(draft)

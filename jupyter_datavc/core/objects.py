@@ -1,0 +1,143 @@
+"""Content-addressed, write-once object storage on a local disk.
+
+An object's name is the xxh3-128 hex digest of its bytes; it lives at ``<dir>/ab/<rest>``, is
+written through a temp file in the same folder and a rename, and is read-only afterwards.
+Every read verifies the digest; a mismatch raises :class:`CorruptObject` naming the object.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import xxhash
+
+from .errors import CorruptObject, MissingObject, StorageError
+
+OID_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def hash_bytes(data: bytes | memoryview | bytearray) -> str:
+    return xxhash.xxh3_128_hexdigest(data)
+
+
+def new_hasher() -> xxhash.xxh3_128:
+    return xxhash.xxh3_128()
+
+
+def write_atomic(path: Path, data: bytes | memoryview, *, mode: int = 0o644, fsync: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+    tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:12]}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def sync_filesystem(path: Path) -> None:
+    """Flush every dirty page of the file system holding ``path`` (one syncfs call)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if getattr(_libc, "syncfs", None) is None or _libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+class ObjectStore:
+    """Objects under one folder, named by their xxh3-128 digest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, oid: str) -> Path:
+        return self.root / oid[:2] / oid[2:]
+
+    def has(self, oid: str) -> bool:
+        return os.path.exists(self.path(oid))
+
+    def put(self, oid: str, data: bytes | memoryview) -> bool:
+        """Store ``data`` under ``oid`` (the caller computed the digest). False if it was there."""
+        path = self.path(oid)
+        if os.path.exists(path):
+            return False
+        try:
+            try:
+                write_atomic(path, data, mode=0o444)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, data, mode=0o444)
+        except OSError as err:
+            raise StorageError.from_os_error(err, f"writing object {oid}") from err
+        return True
+
+    def put_bytes(self, data: bytes) -> str:
+        oid = hash_bytes(data)
+        self.put(oid, data)
+        return oid
+
+    def get(self, oid: str, where: str = "", size: int | None = None) -> bytes:
+        """The object's bytes, verified against its name (and ``size`` when given)."""
+        try:
+            with open(self.path(oid), "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            raise MissingObject(oid, where) from None
+        except OSError as err:
+            raise StorageError.from_os_error(err, f"reading object {oid}") from err
+        self.check(oid, data, where, size)
+        return data
+
+    @staticmethod
+    def check(oid: str, data: bytes | memoryview, where: str = "", size: int | None = None) -> None:
+        if size is not None and len(data) != size:
+            raise CorruptObject(oid, f"size {len(data)} instead of {size}", where)
+        actual = hash_bytes(data)
+        if actual != oid:
+            raise CorruptObject(oid, f"content hashes to {actual}", where)
+
+    def iter_oids(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for fan in sorted(os.listdir(self.root)):
+            if len(fan) != 2:
+                continue
+            for rest in os.listdir(self.root / fan):
+                if OID_RE.fullmatch(fan + rest):
+                    yield fan + rest
+
+    def remove(self, oid: str) -> None:
+        try:
+            os.unlink(self.path(oid))
+        except FileNotFoundError:
+            pass

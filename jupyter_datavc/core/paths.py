@@ -1,0 +1,51 @@
+"""Path rules: paths stored in metadata are relative, normalized POSIX paths, checked on every use."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+
+from .errors import PathError, UnsafePath
+
+
+def safe_relpath(rel: str) -> str:
+    """Return ``rel`` if it is a normalized relative POSIX path that stays inside its root."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
+        raise UnsafePath(f"unsafe path in metadata: {rel!r}")
+    if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
+        raise UnsafePath(f"unsafe path in metadata: {rel!r} is absolute")
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts) or posixpath.normpath(rel) != rel:
+        raise UnsafePath(f"unsafe path in metadata: {rel!r} is not a normalized path inside its folder")
+    return rel
+
+
+def join_inside(root: Path, rel: str) -> Path:
+    """Join a stored relative path to ``root``, refusing anything that escapes it.
+
+    Besides ``..`` and absolute paths this refuses symlinks on the way: no existing parent
+    folder between ``root`` and the file may be a symlink, so a write cannot be redirected.
+    """
+    safe_relpath(rel)
+    target = root.joinpath(*rel.split("/"))
+    cur = root
+    for part in rel.split("/")[:-1]:
+        cur = cur / part
+        if cur.is_symlink():
+            raise UnsafePath(f"unsafe path: {cur} is a symlink (refusing to follow it out of {root})")
+    return target
+
+
+def to_repo_relative(root: Path, path: str | os.PathLike[str], cwd: Path | None = None) -> str:
+    """A user-given path as a normalized path relative to the repository root."""
+    p = Path(path)
+    if not p.is_absolute():
+        p = (cwd or Path.cwd()) / p
+    p = Path(os.path.normpath(p))
+    try:
+        rel = p.relative_to(root)
+    except ValueError:
+        raise PathError(f"{path} is outside the repository at {root}") from None
+    text = rel.as_posix()
+    return "" if text == "." else text

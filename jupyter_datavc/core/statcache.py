@@ -1,0 +1,93 @@
+"""The stat cache: (path, inode, size, mtime) -> what hashing that file gave, in SQLite.
+
+A file whose stat matches an entry is never read again. An entry recorded while the file's
+mtime was within ``RACY_NS`` of the hashing time could hide a same-size write in the same
+timestamp tick, so it is trusted only after the file is re-hashed once later (as Git does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .manifest import FileEntry
+
+RACY_NS = 1_000_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    ino INTEGER, size INTEGER, mtime_ns INTEGER,
+    hash TEXT, chunks TEXT, tab TEXT, racy INTEGER
+)
+"""
+
+
+def stat_key(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class StatCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(_SCHEMA)
+            self._local.db = db
+        return db
+
+    def lookup_prefix(self, prefix: str) -> dict[str, tuple[tuple[int, int, int], bool, FileEntry]]:
+        """Every entry for ``prefix`` itself or below it, keyed by repo-relative path."""
+        db = self._db()
+        if prefix:
+            rows = db.execute(
+                "SELECT * FROM files WHERE path = ? OR (path >= ? AND path < ?)",
+                (prefix, prefix + "/", prefix + "0"),
+            ).fetchall()
+        else:
+            rows = db.execute("SELECT * FROM files").fetchall()
+        out = {}
+        for path, ino, size, mtime_ns, digest, chunks, tab, racy in rows:
+            entry = FileEntry(
+                path, size, digest, tuple(tuple(c) for c in json.loads(chunks)), json.loads(tab) if tab else None
+            )
+            out[path] = ((ino, size, mtime_ns), bool(racy), entry)
+        return out
+
+    def store(self, items: list[tuple[str, os.stat_result, FileEntry]], hashed_at_ns: int | None = None) -> None:
+        now = hashed_at_ns if hashed_at_ns is not None else time.time_ns()
+        rows: list[tuple[Any, ...]] = [
+            (
+                path,
+                st.st_ino,
+                st.st_size,
+                st.st_mtime_ns,
+                e.hash,
+                json.dumps([list(c) for c in e.chunks]),
+                json.dumps(e.table) if e.table is not None else None,
+                int(now - st.st_mtime_ns < RACY_NS),
+            )
+            for path, st, e in items
+        ]
+        db = self._db()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
