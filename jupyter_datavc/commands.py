@@ -96,12 +96,13 @@ def _jobs(ctx: Context, ns: argparse.Namespace) -> Any:
 
 def _wait(ctx: Context, ns: argparse.Namespace) -> Any:
     repo = ctx.repo()
-    jobs = [repo.jobs.get(ns.job)] if ns.job else [j for j in repo.jobs.jobs() if not j.done]
+    jobs = [repo.jobs.get(ns.job)] if ns.job else [j for j in repo.jobs.jobs() if not j.info.get("waited")]
     out = []
     for job in jobs:
+        job.info["waited"] = True
         version = job.wait()  # raises the job's own error
         out.append(str(views.version_view(version, unchanged=bool(job.info.get("unchanged")))))
-    return views.Message("\n".join(out) if out else "no running jobs")
+    return views.Message("\n".join(out) if out else "no jobs to wait for")
 
 
 def _cancel(ctx: Context, ns: argparse.Namespace) -> Any:

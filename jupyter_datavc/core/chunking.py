@@ -103,8 +103,8 @@ def _chunk_pipelined(
                 view = memoryview(ring[slot])
                 filled = len(carry)
                 view[:filled] = carry
-                while not eof and filled < PIECE_SIZE:
-                    n = f.readinto(view[filled:PIECE_SIZE + len(carry)])
+                while not eof and filled < len(view):  # carry < MAX_SIZE, so >= PIECE_SIZE fresh bytes
+                    n = f.readinto(view[filled:])
                     if not n:
                         eof = True
                         break
@@ -113,6 +113,8 @@ def _chunk_pipelined(
                     size += n
                     if on_bytes is not None:
                         on_bytes(n)
+                if filled == 0:
+                    break
                 batch: list[tuple[str, memoryview]] = []
                 consumed = 0
                 for c in _CHUNKER.cut_buf(view[:filled]):
@@ -125,8 +127,6 @@ def _chunk_pipelined(
                 carry = view[consumed:filled]
                 pending[slot] = writer.submit(_store_all, store, batch)
                 slot = (slot + 1) % 3
-                if filled == 0:
-                    break
     finally:
         for fut in pending:
             if fut is not None:

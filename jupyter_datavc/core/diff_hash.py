@@ -1,0 +1,190 @@
+"""Rows compared without a key: 64-bit row hashes and a multiset difference.
+
+Each cell becomes a uint64 that depends only on its value, so the two sides hash in parallel
+threads (numpy and Arrow release the GIL): integers and times are their int64 value, floats their
+normalized bits (-0.0 is 0.0, one NaN), text and bytes a polynomial hash of their bytes computed
+over Arrow's buffers with numpy (for low-cardinality columns only the dictionary is hashed).
+Everything else is first cast to text. A row hash mixes its cells' values with splitmix64.
+
+A polynomial hash modulo 2**64 can be made to collide on purpose (Thue–Morse strings of a few
+thousand bytes); on ordinary data a collision — which would hide one changed row — has
+probability around n**2 / 2**64.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from .diff_rows import as_text
+
+_U = np.uint64
+_P = _U(0x100000001B3)  # the FNV-64 prime: the base of the byte polynomial
+_GOLDEN = 0x9E3779B97F4A7C15
+_NULL = _U(0x6E756C6C6E756C6C)
+BLOCK = 1 << 20  # strings hashed per numpy pass
+
+
+def _text_types() -> tuple[Any, ...]:
+    import pyarrow as pa
+
+    t = pa.types
+    return (t.is_string, t.is_large_string, t.is_binary, t.is_large_binary, t.is_string_view, t.is_binary_view)
+
+
+def mix(x: Any) -> Any:
+    """splitmix64's finalizer, element-wise on a uint64 array (wrap-around is intended)."""
+    x = x ^ (x >> _U(30))
+    x *= _U(0xBF58476D1CE4E5B9)
+    x ^= x >> _U(27)
+    x *= _U(0x94D049BB133111EB)
+    x ^= x >> _U(31)
+    return x
+
+
+def _bytes_hash(arr: Any) -> Any:
+    """A uint64 per value of a (large_)string/(large_)binary Array, from its bytes and length."""
+    import pyarrow as pa
+
+    out = np.empty(len(arr), dtype=_U)
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    for start in range(0, len(arr), BLOCK):
+        a = arr.slice(start, BLOCK)
+        bufs = a.buffers()
+        off: Any = np.frombuffer(
+            bufs[1], dtype=np.int64 if wide else np.int32, count=len(a) + 1, offset=a.offset * (8 if wide else 4)
+        )
+        off = off.astype(np.int64)
+        data = (
+            np.frombuffer(bufs[2], dtype=np.uint8)[off[0] : off[-1]] if bufs[2] is not None else np.empty(0, np.uint8)
+        )
+        off -= off[0]
+        lens = np.diff(off)
+        if len(data):
+            powers = np.full(int(lens.max()) + 1, _P, dtype=_U)
+            powers[0] = 1
+            np.cumprod(powers, out=powers)
+            pos = np.arange(len(data), dtype=np.int64) - np.repeat(off[:-1], lens)
+            terms = (data.astype(_U) + _U(1)) * powers[pos]
+            sums = np.add.reduceat(terms, np.minimum(off[:-1], len(data) - 1))
+            sums[lens == 0] = 0
+        else:
+            sums = np.zeros(len(a), dtype=_U)
+        out[start : start + len(a)] = mix(sums ^ (lens.astype(_U) * _U(_GOLDEN)))
+    return out
+
+
+def _text_ids(col: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string_view(col.type) or pa.types.is_binary_view(col.type):
+        col = col.cast(pa.large_string() if pa.types.is_string_view(col.type) else pa.large_binary())
+    arr = col.combine_chunks()
+    probe = arr.slice(0, 1 << 16)
+    if len(pc.unique(probe)) * 4 < len(probe):  # few distinct values: hash the dictionary only
+        enc = pc.dictionary_encode(arr)
+        ids = _bytes_hash(enc.dictionary)
+        codes = np.asarray(pc.fill_null(enc.indices, 0).to_numpy(), dtype=np.int64)
+        return ids[codes] if len(ids) else np.zeros(len(arr), dtype=_U)
+    return _bytes_hash(arr)
+
+
+def cell_ids(col: Any) -> Any:
+    """A uint64 per cell, equal for equal values of the same type (nulls have one of their own)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_floating(t):
+        v = np.asarray(col.cast(pa.float64()).to_numpy(), dtype=np.float64) + 0.0  # -0.0 -> 0.0
+        v[np.isnan(v)] = np.nan  # one NaN bit pattern
+        ids = mix(v.view(_U))
+    elif pa.types.is_integer(t) or pa.types.is_boolean(t) or pa.types.is_temporal(t):
+        as_int = col.cast(pa.int32()) if pa.types.is_date32(t) or pa.types.is_time32(t) else col
+        ids = mix(np.asarray(pc.fill_null(as_int.cast(pa.int64()), 0).to_numpy(), dtype=np.int64).view(_U))
+    elif any(is_text(t) for is_text in _text_types()):
+        ids = _text_ids(col)
+    else:
+        try:
+            ids = _text_ids(col.cast(pa.large_string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            ids = _text_ids(as_text(col))
+    if col.null_count:
+        ids[np.asarray(col.is_null().to_numpy(), dtype=bool)] = _NULL
+    return ids
+
+
+def side_hashes(cols: list[Any], n: int) -> Any:
+    h = np.zeros(n, dtype=_U)
+    for i, col in enumerate(cols):
+        h *= _U(_GOLDEN)
+        h += mix(cell_ids(col) ^ _U((i + 1) * _GOLDEN % (1 << 64)))
+    return mix(h) >> _U(1)  # 63 bits: multiset() keeps the side in the lowest bit
+
+
+def row_hashes(cols: list[tuple[Any, Any]], na: int, nb: int) -> tuple[Any, Any]:
+    """Row hashes of both sides over the same (aligned) columns, one thread per side."""
+    with ThreadPoolExecutor(2, thread_name_prefix="datavc-diff-hash") as pool:
+        fa = pool.submit(side_hashes, [a for a, _ in cols], na)
+        fb = pool.submit(side_hashes, [b for _, b in cols], nb)
+        return fa.result(), fb.result()
+
+
+def _extra_rows(h: Any, extra_h: Any, extra_n: Any, limit: int) -> Any:
+    """The first ``limit`` positions in ``h`` whose hash is in sorted ``extra_h``, at most ``extra_n`` of each.
+
+    Scans ``h`` in growing pieces and stops once the sample is full, so a large table with
+    changes near its start is not searched to the end.
+    """
+    if limit <= 0 or len(extra_h) == 0 or len(h) == 0:
+        return np.empty(0, np.int64)
+    found: list[Any] = []
+    start, step = 0, 1 << 16
+    while start < len(h):
+        piece = h[start : start + step]
+        p = np.minimum(np.searchsorted(extra_h, piece), len(extra_h) - 1)
+        found.append(np.flatnonzero(extra_h[p] == piece) + start)
+        start, step = start + step, step * 4
+        idx = np.concatenate(found)
+        hv = h[idx]
+        order = np.argsort(hv, kind="stable")
+        sv = hv[order]
+        starts = np.flatnonzero(np.concatenate([[True], sv[1:] != sv[:-1]])) if len(sv) else np.empty(0, np.int64)
+        rank = np.arange(len(sv)) - np.repeat(starts, np.diff(np.concatenate([starts, [len(sv)]])))
+        kept = np.sort(idx[order[rank < extra_n[np.searchsorted(extra_h, sv)]]])
+        if len(kept) >= limit:
+            break
+    return kept[:limit]
+
+
+def multiset(ha: Any, hb: Any, limit: int) -> tuple[int, int, Any, Any]:
+    """Rows only in b (added) and only in a (removed), duplicates counted; with samples of each.
+
+    Rows equal at the same position pair up first; the rest are sorted together, each hash
+    tagged with its side in the lowest bit, and counted run by run.
+    """
+    empty = np.empty(0, np.int64)
+    if len(ha) == len(hb) and np.array_equal(ha, hb):
+        return 0, 0, empty, empty
+    m = min(len(ha), len(hb))
+    differ = np.flatnonzero(ha[:m] != hb[:m])
+    rest_a = np.concatenate([differ, np.arange(m, len(ha))])
+    rest_b = np.concatenate([differ, np.arange(m, len(hb))])
+    ra, rb = ha[rest_a], hb[rest_b]
+    tagged = np.concatenate([ra << _U(1), (rb << _U(1)) | _U(1)])
+    tagged.sort()
+    values, sides = tagged >> _U(1), (tagged & _U(1)).astype(np.int64)
+    if not len(values):
+        return 0, 0, empty, empty
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    total = np.diff(np.concatenate([starts, [len(values)]]))
+    in_b = np.add.reduceat(sides, starts)
+    extra = 2 * in_b - total  # rows of b minus rows of a with this hash
+    uniq = values[starts]
+    added, removed = int(extra[extra > 0].sum()), int(-extra[extra < 0].sum())
+    sample_b = rest_b[_extra_rows(rb, uniq[extra > 0], extra[extra > 0], limit)]
+    sample_a = rest_a[_extra_rows(ra, uniq[extra < 0], -extra[extra < 0], limit)]
+    return added, removed, np.sort(sample_a), np.sort(sample_b)

@@ -1,0 +1,277 @@
+"""One table against another: schema (level 2), statistics (level 3) and rows (level 4).
+
+A table is a :class:`TableSource` (a file, or the parts of a partitioned table). Schema and the
+cheap figures come from the manifests; data is read only for computed statistics and rows, and
+a file that cannot be read becomes a message while the rest of the diff goes on.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .diff_hash import multiset, row_hashes
+from .diff_json import JSON, json_value, message, one_line
+from .diff_rows import align, equal_cells, key_codes, match
+from .diff_schema import TableSource, schema_diff
+from .diff_sides import partition_values
+from .diff_stats import stats_diff
+
+
+@dataclass(frozen=True)
+class RowOptions:
+    rows: bool
+    key: list[str] | None
+    atol: float
+    rtol: float
+    limit: int
+
+
+def _content(src: TableSource | None) -> list[tuple[str, str]] | None:
+    if src is None or any(not e.hash for e in src.entries):
+        return None
+    return sorted((str(sorted(partition_values(e.path).items())) if src.hive else "", e.hash) for e in src.entries)
+
+
+def table_diff(
+    src_a: TableSource | None, src_b: TableSource | None, opts: RowOptions, compute: bool, file: str | None = None
+) -> tuple[JSON, list[JSON]]:
+    """The table-level diff document and its messages (``file`` names them for per-file tables)."""
+    msgs: list[JSON] = []
+    identical = (
+        src_a is not None
+        and src_b is not None
+        and (src_a.fmt, src_a.hive) == (src_b.fmt, src_b.hive)
+        and _content(src_a) is not None
+        and _content(src_a) == _content(src_b)
+    )
+    for src, side in ((src_a, "before"), (src_b, "after")):
+        if src is None:
+            continue
+        for path in src.broken:
+            error = ((src.side.entries[path].table or {}).get("error")) or "no table metadata"
+            msgs.append(message("error", "unreadable_table", f"{path} ({side}) is not a readable table: {error}", path))
+    tables: list[Any] = [None, None]
+    partial = [False, False]
+    if compute and not identical:
+        with ThreadPoolExecutor(2, thread_name_prefix="datavc-diff-read") as pool:
+            reads = [pool.submit(src.read) if src is not None else None for src in (src_a, src_b)]
+            for i, fut in enumerate(reads):
+                if fut is None:
+                    continue
+                tables[i], failed = fut.result()
+                partial[i] = bool(failed)
+                for text in failed:
+                    path = text.split(": ", 1)[0]
+                    if not any(m["file"] == path and m["code"] == "unreadable_table" for m in msgs):
+                        msgs.append(
+                            message("error", "unreadable_table", f"{'before' if i == 0 else 'after'}: {text}", path)
+                        )
+    if any(partial):
+        msgs.append(
+            message("warning", "partial_table", "figures and rows cover only the files that could be read", file)
+        )
+    doc: JSON = {
+        "format": {"before": src_a.fmt if src_a else None, "after": src_b.fmt if src_b else None},
+        "identical": identical,
+        "schema": schema_diff(src_a.schema() if src_a else [], src_b.schema() if src_b else []),
+        "stats": stats_diff(src_a, src_b, (tables[0], tables[1]), (partial[0], partial[1]), compute and not identical),
+        "rows": None,
+    }
+    if opts.rows and identical and src_a is not None:
+        n = src_a.rows or 0
+        doc["rows"] = _rows_doc("key" if opts.key else "multiset", opts, [], [], n, n, 0, 0, 0 if opts.key else None)
+    elif opts.rows and tables[0] is not None and tables[1] is not None:
+        try:
+            doc["rows"] = compare_rows(tables[0], tables[1], opts, msgs, file)
+        except Exception as err:  # a bug or an exotic type must not take the other levels down
+            msgs.append(message("error", "rows_failed", f"rows could not be compared: {one_line(err)}", file))
+    elif opts.rows and compute and src_a is not None and src_b is not None:
+        msgs.append(message("error", "rows_skipped", "rows were not compared: a side could not be read", file))
+    return doc, msgs
+
+
+def _rows_doc(
+    mode: str,
+    opts: RowOptions,
+    columns: list[str],
+    ignored: list[JSON],
+    na: int,
+    nb: int,
+    added: int,
+    removed: int,
+    changed: int | None,
+) -> JSON:
+    matched = nb - added
+    return {
+        "mode": mode,
+        "key": opts.key if mode == "key" else None,
+        "columns": columns,
+        "ignored_columns": ignored,
+        "atol": opts.atol,
+        "rtol": opts.rtol,
+        "counts": {
+            "before": na,
+            "after": nb,
+            "added": added,
+            "removed": removed,
+            "changed": changed,
+            "unchanged": matched - (changed or 0),
+        },
+        "changed_cells": {},
+        "added": {"columns": [], "rows": [], "truncated": False},
+        "removed": {"columns": [], "rows": [], "truncated": False},
+        "changed": {"rows": [], "truncated": False},
+    }
+
+
+def _columns(table: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i, f in enumerate(table.schema):
+        out.setdefault(f.name, table.column(i))  # a duplicate column name: the first one counts
+    return out
+
+
+def _sample(table: Any, idx: Any, total: int) -> JSON:
+    cols = _columns(table)
+    taken = [[json_value(v) for v in col.take(idx).to_pylist()] for col in cols.values()]
+    return {"columns": list(cols), "rows": [list(r) for r in zip(*taken, strict=True)], "truncated": total > len(idx)}
+
+
+def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str | None) -> JSON | None:
+    cols_a, cols_b = _columns(ta), _columns(tb)
+    for t, side in ((ta, "before"), (tb, "after")):
+        if t.num_columns > len(_columns(t)):
+            msgs.append(
+                message("warning", "duplicate_columns", f"{side}: duplicate column names; the first counts", file)
+            )
+    aligned: dict[str, tuple[Any, Any]] = {}
+    ignored: list[JSON] = []
+    for name in (n for n in cols_a if n in cols_b):
+        try:
+            a, b, note = align(name, cols_a[name], cols_b[name])
+        except ValueError as err:
+            ignored.append({"name": name, "reason": str(err)})
+            msgs.append(message("warning", "incompatible_types", f"column {name!r}: {err}; not compared", file))
+            continue
+        aligned[name] = (a, b)
+        if note:
+            msgs.append(message("warning", "type_mismatch", note, file))
+    na, nb = ta.num_rows, tb.num_rows
+    key = opts.key
+    if key:
+        missing = [
+            f"{k!r} is missing {side}"
+            for k in key
+            for cols, side in ((cols_a, "before"), (cols_b, "after"))
+            if k not in cols
+        ]
+        if missing:
+            msgs.append(
+                message("error", "key_missing", f"key column {', '.join(missing)}; rows compared without a key", file)
+            )
+            key = None
+        elif any(k not in aligned for k in key):
+            msgs.append(
+                message(
+                    "error",
+                    "key_type",
+                    "key columns have types that cannot be compared; rows compared without a key",
+                    file,
+                )
+            )
+            key = None
+    if key:
+        ka, kb = key_codes([aligned[k][0] for k in key], [aligned[k][1] for k in key])
+        ia, dup_a, dup_b = match(ka, kb)
+        if len(dup_a) or len(dup_b):
+            for dups, t, side in ((dup_a, ta, "before"), (dup_b, tb, "after")):
+                if len(dups):
+                    shown = _key_examples(t, key, dups)
+                    msgs.append(
+                        message(
+                            "error",
+                            "duplicate_key",
+                            f"{len(dups)} rows {side} share a key with another row (e.g. {shown});"
+                            " rows compared without a key",
+                            file,
+                        )
+                    )
+            key = None
+        else:
+            return _keyed(ta, tb, key, aligned, ignored, ia, opts)
+    if opts.atol or opts.rtol:
+        msgs.append(message("info", "tolerance_unused", "atol/rtol apply only when rows are matched by a key", file))
+    if not aligned:
+        msgs.append(
+            message("error", "no_common_columns", "the tables have no column in common; rows not compared", file)
+        )
+        return None
+    ha, hb = row_hashes(list(aligned.values()), na, nb)
+    added, removed, sample_a, sample_b = multiset(ha, hb, opts.limit)
+    doc = _rows_doc("multiset", opts, list(aligned), ignored, na, nb, added, removed, None)
+    doc["added"] = _sample(tb, sample_b, added)
+    doc["removed"] = _sample(ta, sample_a, removed)
+    return doc
+
+
+def _key_examples(table: Any, key: list[str], rows: Any) -> str:
+    cols = _columns(table)
+    values = [cols[k].take(rows[:3]).to_pylist() for k in key]
+    return "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(key, vs, strict=True)) for vs in zip(*values, strict=True))
+
+
+def _identity(idx: Any, n: int) -> bool:
+    return len(idx) == n and (n == 0 or (idx[0] == 0 and idx[-1] == n - 1 and bool(np.all(np.diff(idx) == 1))))
+
+
+def _keyed(
+    ta: Any,
+    tb: Any,
+    key: list[str],
+    aligned: dict[str, tuple[Any, Any]],
+    ignored: list[JSON],
+    ia: Any,
+    opts: RowOptions,
+) -> JSON:
+    na, nb = ta.num_rows, tb.num_rows
+    ib = np.flatnonzero(ia >= 0)
+    ia_m = ia[ib]
+    removed_mask = np.ones(na, dtype=bool)
+    removed_mask[ia_m] = False
+    same_a, same_b = _identity(ia_m, na), _identity(ib, nb)
+    eqs: dict[str, Any] = {}
+    for name, (a, b) in aligned.items():
+        if name in key:
+            continue
+        eqs[name] = equal_cells(a if same_a else a.take(ia_m), b if same_b else b.take(ib), opts.atol, opts.rtol)
+    all_eq = np.logical_and.reduce(list(eqs.values())) if eqs else np.ones(len(ib), dtype=bool)
+    changed_pos = np.flatnonzero(~all_eq)
+    added_idx, removed_idx = np.flatnonzero(ia < 0), np.flatnonzero(removed_mask)
+    doc = _rows_doc("key", opts, list(aligned), ignored, na, nb, len(added_idx), len(removed_idx), len(changed_pos))
+    doc["changed_cells"] = {n: int((~eq).sum()) for n, eq in eqs.items() if not eq.all()}
+    doc["added"] = _sample(tb, added_idx[: opts.limit], len(added_idx))
+    doc["removed"] = _sample(ta, removed_idx[: opts.limit], len(removed_idx))
+    pick = changed_pos[: opts.limit]
+    rows_a, rows_b = ia_m[pick], ib[pick]
+    cols_a, cols_b = _columns(ta), _columns(tb)
+    keys = [[json_value(v) for v in cols_b[k].take(rows_b).to_pylist()] for k in key]
+    cells: list[JSON] = [{} for _ in pick]
+    for name, eq in eqs.items():
+        diff_at = np.flatnonzero(~eq[pick])
+        if not len(diff_at):
+            continue
+        before = cols_a[name].take(rows_a[diff_at]).to_pylist()
+        after = cols_b[name].take(rows_b[diff_at]).to_pylist()
+        for j, pos in enumerate(diff_at):
+            cells[pos][name] = {"before": json_value(before[j]), "after": json_value(after[j])}
+    doc["changed"] = {
+        "rows": [
+            {"key": dict(zip(key, [kv[i] for kv in keys], strict=True)), "cells": cells[i]} for i in range(len(pick))
+        ],
+        "truncated": len(changed_pos) > len(pick),
+    }
+    return doc
