@@ -48,7 +48,8 @@ def _add(ctx: Context, ns: argparse.Namespace) -> Any:
         if tabular.as_arrow_table(table) is None:
             raise NotATable(f"--df {df_name}", type(table).__name__)
     path = None if table is not None else (str((ctx.cwd or Path.cwd()) / ns.path))
-    job = repo.start_add(path, name=ns.name or (df_name if table is not None else None), message=ns.message, table=table)
+    name = ns.name or (df_name if table is not None else None)
+    job = repo.start_add(path, name=name, message=ns.message, table=table)
     if ctx.present_job is not None and not getattr(ns, "wait", False):
         return ctx.present_job(job, repo)
     version = job.wait()

@@ -57,7 +57,8 @@ class Table:
         )
         title = f"<b>{e(self.title)}</b>" if self.title else ""
         empty = "<i>(none)</i>" if not self.rows else ""
-        return f"<div class='datavc'>{title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}</div>"
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return f"<div class='datavc'>{title}{table}{empty}</div>"
 
     def __repr__(self) -> str:
         return str(self)
@@ -78,7 +79,16 @@ class Message:
 
 def log_view(name: str, versions: list[Version]) -> Table:
     rows = [
-        (f"v{v.number}", v.short, v.time, v.author, v.message, human_size(v.size), human_rows(v.rows), ", ".join(v.tags))
+        (
+            f"v{v.number}",
+            v.short,
+            v.time,
+            v.author,
+            v.message,
+            human_size(v.size),
+            human_rows(v.rows),
+            ", ".join(v.tags),
+        )
         for v in reversed(versions)
     ]
     return Table(["version", "hash", "time", "author", "message", "size", "rows", "tags"], rows, f"log of {name}")
@@ -135,9 +145,15 @@ def checkout_view(res: CheckoutResult) -> Message:
 def job_rows(jobs: list[dict[str, Any]]) -> Table:
     rows = []
     for j in jobs:
-        pct = 100 * j["bytes_done"] / j["bytes_total"] if j.get("bytes_total") else (100.0 if j["state"] == "done" else 0.0)
+        pct = (
+            100 * j["bytes_done"] / j["bytes_total"]
+            if j.get("bytes_total")
+            else (100.0 if j["state"] == "done" else 0.0)
+        )
         started = time.strftime("%H:%M:%S", time.localtime(j["created"]))
-        rows.append((j["id"], j["dataset"], j["state"], f"{pct:.0f}%", started, j.get("error") or j.get("result") or ""))
+        rows.append(
+            (j["id"], j["dataset"], j["state"], f"{pct:.0f}%", started, j.get("error") or j.get("result") or "")
+        )
     return Table(["job", "dataset", "state", "progress", "started", "result"], rows, "jobs")
 
 

@@ -39,9 +39,7 @@ def repo(project: Path) -> Repo:
 def make_parquet(project: Path) -> Callable[..., Path]:
     def make(rel: str = "data/raw.parquet", rows: int = 1000, seed: int = 0) -> Path:
         rng = np.random.default_rng(seed)
-        df = pd.DataFrame(
-            {"id": np.arange(rows), "price": rng.random(rows), "city": rng.choice(["a", "b", "c"], rows)}
-        )
+        df = pd.DataFrame({"id": np.arange(rows), "price": rng.random(rows), "city": rng.choice(["a", "b", "c"], rows)})
         path = project / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         df.to_parquet(path)
@@ -77,7 +75,12 @@ def snapshot_tree() -> Callable[[Path], dict[str, bytes]]:
     return tree_bytes
 
 
-def slow_chunker(monkeypatch: pytest.MonkeyPatch, delay: float, on_piece: Callable[[], None] | None = None) -> None:
+@pytest.fixture
+def slow_chunker(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    return lambda delay, on_piece=None: _slow_chunker(monkeypatch, delay, on_piece)
+
+
+def _slow_chunker(monkeypatch: pytest.MonkeyPatch, delay: float, on_piece: Callable[[], None] | None = None) -> None:
     """Make add jobs take long enough to observe: small pieces and a pause after each."""
     import jupyter_datavc.core.chunking as chunking
     import jupyter_datavc.core.ingest as ingest

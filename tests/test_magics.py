@@ -9,8 +9,6 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from conftest import slow_chunker
-
 
 @pytest.fixture
 def ip(project: Path) -> InteractiveShell:
@@ -64,11 +62,9 @@ def test_magic_errors_are_usage_errors(ip: InteractiveShell, make_parquet, line:
     assert "\n" not in str(info.value)
 
 
-def test_magic_cancel_and_wait_reports_it(
-    ip: InteractiveShell, project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_magic_cancel_and_wait_reports_it(ip: InteractiveShell, project: Path, slow_chunker) -> None:
     (project / "big.bin").write_bytes(b"x" * (8 << 20))
-    slow_chunker(monkeypatch, 0.2)
+    slow_chunker(0.2)
     widget = ip.run_line_magic("dv", "add big.bin --name big")
     ip.run_line_magic("dv", f"cancel {widget.job.id}")
     with pytest.raises(UsageError, match="cancelled"):

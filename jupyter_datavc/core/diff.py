@@ -137,12 +137,12 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
         if entry["format"] is None or broken:
             entry["lines"] = _lines(side_a, side_b, ea, eb, msgs)
     src_a, src_b = one_table(side_a), one_table(side_b)
+    tab_a, tab_b = len(tabular_entries(side_a)), len(tabular_entries(side_b))
     table: JSON | None = None
-    whole = (src_a is not None or not tabular_entries(side_a)) and (src_b is not None or not tabular_entries(side_b))
-    if whole and (src_a is not None or src_b is not None):
+    if (src_a is not None or not tab_a) and (src_b is not None or not tab_b) and (tab_a or tab_b):
         table, more = table_diff(src_a, src_b, opts, compute=True)
         msgs += more
-    elif tabular_entries(side_a) or tabular_entries(side_b):
+    elif tab_a or tab_b:
         msgs.append(
             message(
                 "info",
@@ -150,7 +150,8 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
                 "the tabular files are compared one by one (they differ in format or columns)",
             )
         )
-    many = len(tabular_entries(side_a)) > 1 or len(tabular_entries(side_b)) > 1
+    many = tab_a > 1 or tab_b > 1
+    seen = {(m["code"], m["file"], m["message"]) for m in msgs}
     for ea, eb in pairs:
         fa, fb = tabular.format_of(ea.path), tabular.format_of(eb.path)
         if fa is None or fb is None or (table is not None and not many):
@@ -160,7 +161,10 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
             file_source(side_a, ea), file_source(side_b, eb), per_file, compute=table is None, file=eb.path
         )
         by_path[eb.path]["table"] = doc
-        msgs += [m for m in more if m not in msgs]
+        for m in more:
+            if (m["code"], m["file"], m["message"]) not in seen:  # e.g. a broken part, already reported
+                seen.add((m["code"], m["file"], m["message"]))
+                msgs.append(m)
     return {
         "schema_version": SCHEMA_VERSION,
         "a": side_a.header(),

@@ -66,16 +66,17 @@ class TableSource:
         out += [{"name": k, "type": t, "nullable": True} for k, t in self.hive.items() if k not in cols]
         return out
 
-    def read(self) -> tuple[Any, list[str]]:
-        """The whole table (partition keys as columns) and the files that could not be read."""
+    def read(self) -> tuple[Any, list[tuple[str, str]]]:
+        """The whole table (partition keys as columns) and the files that could not be read, with why."""
         import pyarrow as pa
 
-        parts, failed = [], []
+        parts: list[Any] = []
+        failed: list[tuple[str, str]] = []
         for entry in self.entries:
             try:
                 table = self.side.read_table(entry)
             except Exception as err:
-                failed.append(f"{entry.path}: {one_line(err)}")
+                failed.append((entry.path, one_line(err)))
                 continue
             values = partition_values(entry.path)
             for key, typ in self.hive.items():

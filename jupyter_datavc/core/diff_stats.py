@@ -93,7 +93,7 @@ def distinct(col: Any) -> tuple[int, bool]:
     if valid <= SAMPLE_ROWS:
         return (len(pc.dictionary_encode(col.combine_chunks()).dictionary) if valid else 0), True
     rng = np.random.default_rng(len(col))
-    picks = np.sort(rng.choice(len(col), SAMPLE_ROWS, replace=False))
+    picks = np.unique(rng.integers(0, len(col), SAMPLE_ROWS))  # without repeats, so a little smaller
     sample = pc.drop_null(col.take(pa.array(picks)).combine_chunks())
     enc = pc.dictionary_encode(sample)
     n, d = len(sample), len(enc.dictionary)

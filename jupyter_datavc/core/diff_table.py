@@ -64,11 +64,12 @@ def table_diff(
                     continue
                 tables[i], failed = fut.result()
                 partial[i] = bool(failed)
-                for text in failed:
-                    path = text.split(": ", 1)[0]
-                    if not any(m["file"] == path and m["code"] == "unreadable_table" for m in msgs):
+                known = {m["file"] for m in msgs}
+                for path, why in failed:
+                    if path not in known:  # not already reported from its metadata
+                        side = "before" if i == 0 else "after"
                         msgs.append(
-                            message("error", "unreadable_table", f"{'before' if i == 0 else 'after'}: {text}", path)
+                            message("error", "unreadable_table", f"{path} ({side}) could not be read: {why}", path)
                         )
     if any(partial):
         msgs.append(

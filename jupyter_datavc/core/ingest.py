@@ -103,6 +103,7 @@ def start_add(
             raise StorageError.from_os_error(err, f"writing table {name}") from err
         rel, kind, source = None, "file", "dataframe"
     else:
+        assert path is not None
         target = Path(os.path.abspath(os.path.join(os.getcwd(), os.fspath(path))))
         rel = to_repo_relative(repo.root, target)
         if rel == DIRNAME_REL or rel.startswith(DIRNAME_REL + "/"):
@@ -130,7 +131,6 @@ def start_add(
                 shutil.rmtree(staging, ignore_errors=True)
 
     return repo.jobs.submit("add", name, f"add {what} as {name}", run)
-
 
 
 def snapshot(repo: Repo, job: Job, target: Path, kind: str, rel: str | None) -> Manifest:

@@ -243,7 +243,7 @@ def request_cancel(jobs_dir: Path, job_id: str) -> dict[str, Any]:
 
 def read_job_files(jobs_dir: Path) -> list[dict[str, Any]]:
     """Every job any process recorded in this store, newest first."""
-    out = []
+    out: list[dict[str, Any]] = []
     if not jobs_dir.is_dir():
         return out
     for p in jobs_dir.glob("*.json"):

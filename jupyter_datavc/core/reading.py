@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from .repo import Repo
 
 
-def write_entry(
-    repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int = 0o644, atomic: bool = True
-) -> None:
+def write_entry(repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int = 0o644, atomic: bool = True) -> None:
     """Assemble ``entry`` at ``dest``; every chunk and the whole are verified.
 
     With ``atomic`` the bytes go to a temp file renamed at the end; without, ``dest`` must be a

@@ -112,7 +112,7 @@ def status(repo: Repo) -> StatusReport:
         have = current_hashes(repo, files, _rel_of(repo, base, manifest.kind))
         if manifest.kind == "file":
             want = {manifest.files[0].path: manifest.files[0].hash} if manifest.files else {}
-            have = {next(iter(want), base.name): h for h in have.values()}
+            have = dict(zip([next(iter(want), base.name)], have.values()))
         else:
             want = {f.path: f.hash for f in manifest.files}
         new = sorted(set(have) - set(want))
@@ -159,7 +159,7 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
     have = current_hashes(repo, files, rel_of)
     if manifest.kind == "file":
         entry = manifest.files[0]
-        have = {entry.path: h for h in have.values()}
+        have = dict(zip([entry.path], have.values()))
         targets = {entry.path: (entry, base)}
         by_rel = {entry.path: files[0]} if files else {}
     else:
@@ -193,10 +193,7 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
         _prune_empty_dirs(base, {os.path.dirname(r) for r in to_remove})
     if rel_of is not None and to_write:
         repo.statcache.store(
-            [
-                (rel_of(WorkFile(e.path, str(dest), os.stat(dest))), os.stat(dest), e)
-                for e, dest in to_write
-            ]
+            [(rel_of(WorkFile(e.path, str(dest), os.stat(dest))), os.stat(dest), e) for e, dest in to_write]
         )
     return CheckoutResult(version, base, sorted(e.path for e, _ in to_write), to_remove, len(targets) - len(to_write))
 

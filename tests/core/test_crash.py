@@ -40,7 +40,7 @@ def check_store(repo: Repo) -> int:
 
 
 def test_sigkill_during_add_leaves_store_consistent(project: Path, stress: bool) -> None:
-    repo = Repo.init(project)
+    Repo.init(project)
     path = project / "blob.bin"
     path.write_bytes(os.urandom(8 << 20))
     rng = random.Random(1)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import slow_chunker
 from jupyter_datavc.core.errors import FileChanged, JobCancelled, StorageError, UnknownDataset
 from jupyter_datavc.core.jobs import read_job_files
 from jupyter_datavc.core.repo import Repo
@@ -22,8 +21,8 @@ def big(project: Path) -> Path:
     return path
 
 
-def test_add_returns_at_once_and_reports_progress(repo: Repo, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow_chunker(monkeypatch, 0.05)
+def test_add_returns_at_once_and_reports_progress(repo: Repo, big: Path, slow_chunker) -> None:
+    slow_chunker(0.05)
     events: list[tuple[int, str]] = []
     t0 = time.monotonic()
     job = repo.start_add(str(big), name="big")
@@ -42,8 +41,8 @@ def test_add_returns_at_once_and_reports_progress(repo: Repo, big: Path, monkeyp
     assert json.loads((repo.dir / "jobs" / f"{job.id}.json").read_text())["state"] == "done"
 
 
-def test_cancel_commits_nothing(repo: Repo, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow_chunker(monkeypatch, 0.1)
+def test_cancel_commits_nothing(repo: Repo, big: Path, slow_chunker) -> None:
+    slow_chunker(0.1)
     job = repo.start_add(str(big), name="big")
     time.sleep(0.3)
     job.cancel()
@@ -54,7 +53,7 @@ def test_cancel_commits_nothing(repo: Repo, big: Path, monkeypatch: pytest.Monke
         repo.log("big")
 
 
-def test_file_changed_while_hashing_commits_nothing(repo: Repo, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_changed_while_hashing_commits_nothing(repo: Repo, big: Path, slow_chunker) -> None:
     calls = []
 
     def touch_file() -> None:
@@ -64,7 +63,7 @@ def test_file_changed_while_hashing_commits_nothing(repo: Repo, big: Path, monke
                 f.seek(100)
                 f.write(b"changed!")
 
-    slow_chunker(monkeypatch, 0.01, touch_file)
+    slow_chunker(0.01, touch_file)
     job = repo.start_add(str(big), name="big")
     with pytest.raises(FileChanged, match="changed while it was being hashed"):
         job.wait(timeout=30)
@@ -87,17 +86,17 @@ def test_failure_is_reported_and_commits_nothing(repo: Repo, big: Path, monkeypa
     assert not repo.refs.exists("big")
 
 
-def test_load_and_checkout_wait_for_a_running_add(repo: Repo, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow_chunker(monkeypatch, 0.05)
+def test_load_and_checkout_wait_for_a_running_add(repo: Repo, big: Path, slow_chunker) -> None:
+    slow_chunker(0.05)
     job = repo.start_add(str(big), name="big")
     path = repo.load("big", path=True)  # waits for the add instead of failing
     assert job.done and Path(path).read_bytes() == big.read_bytes()
 
 
-def test_cancel_from_another_process_via_job_file(repo: Repo, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_from_another_process_via_job_file(repo: Repo, big: Path, slow_chunker) -> None:
     from jupyter_datavc.core.jobs import request_cancel
 
-    slow_chunker(monkeypatch, 0.1)
+    slow_chunker(0.1)
     job = repo.start_add(str(big), name="big")
     time.sleep(0.3)
     threading.Thread(target=request_cancel, args=(repo.dir / "jobs", job.id)).start()

@@ -118,7 +118,7 @@ def test_checkout_refuses_to_overwrite_unversioned_changes(repo: Repo, make_tree
     repo.add(str(root), name="images")
     (root / "sub0" / "f0.bin").write_bytes(b"precious edit")
     (root / "extra.bin").write_bytes(b"unversioned")
-    with pytest.raises(WorkspaceConflict, match="sub0/f0.bin") as info:
+    with pytest.raises(WorkspaceConflict, match=r"sub0/f0\.bin") as info:
         repo.checkout("images@v1")
     assert sorted(info.value.files) == ["extra.bin", "sub0/f0.bin"]
     assert (root / "sub0" / "f0.bin").read_bytes() == b"precious edit"
@@ -171,7 +171,9 @@ def test_bad_input_is_one_clear_line(repo: Repo, make_parquet, tmp_path: Path) -
 
 
 def test_manifest_paths_are_checked(repo: Repo) -> None:
-    evil = b'{"format":"datavc.manifest","version":1,"kind":"dir","meta":{},"files":[{"path":"../x","size":0,"hash":"0"}]}'
+    evil = (
+        b'{"format":"datavc.manifest","version":1,"kind":"dir","meta":{},"files":[{"path":"../x","size":0,"hash":"0"}]}'
+    )
     with pytest.raises(Exception, match="unsafe path"):
         Manifest.from_bytes(evil)
 
