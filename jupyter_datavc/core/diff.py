@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import tabular
 from .diff_json import JSON, message, one_line
-from .diff_schema import file_source, one_table, tabular_entries
+from .diff_schema import file_source, one_table
 from .diff_sides import Side, version_side, workspace_side
 from .diff_table import RowOptions, table_diff
 from .errors import UsageError
@@ -137,7 +137,7 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
         if entry["format"] is None or broken:
             entry["lines"] = _lines(side_a, side_b, ea, eb, msgs)
     src_a, src_b = one_table(side_a), one_table(side_b)
-    tab_a, tab_b = len(tabular_entries(side_a)), len(tabular_entries(side_b))
+    tab_a, tab_b = len(side_a.tabular()), len(side_b.tabular())
     table: JSON | None = None
     if (src_a is not None or not tab_a) and (src_b is not None or not tab_b) and (tab_a or tab_b):
         table, more = table_diff(src_a, src_b, opts, compute=True)
@@ -201,15 +201,14 @@ def file_changes(side_a: Side, side_b: Side) -> tuple[list[JSON], list[tuple[Fil
     pairs: list[tuple[FileEntry, FileEntry]] = []
     unchanged = 0
     if side_a.kind == side_b.kind == "file" and len(ea) == len(eb) == 1:
-        matched = [(next(iter(ea.values())), next(iter(eb.values())))]
-        only_a: list[FileEntry] = []
-        only_b: list[FileEntry] = []
-    else:
-        matched = [(ea[p], eb[p]) for p in sorted(ea.keys() & eb.keys())]
-        only_a = [ea[p] for p in sorted(ea.keys() - eb.keys())]
-        only_b = [eb[p] for p in sorted(eb.keys() - ea.keys())]
-    for a, b in matched:
-        if b.hash and a.hash == b.hash:
+        a, b = next(iter(ea.values())), next(iter(eb.values()))
+        ea, eb = {b.path: a}, {b.path: b}  # one file each: the same file, whatever its name
+    only_a: list[FileEntry] = []
+    for path, a in ea.items():  # one pass, no intermediate lists: manifests can hold millions of files
+        b = eb.get(path)
+        if b is None:
+            only_a.append(a)
+        elif b.hash and a.hash == b.hash:
             if a.path == b.path:
                 unchanged += 1
             else:
@@ -217,6 +216,8 @@ def file_changes(side_a: Side, side_b: Side) -> tuple[list[JSON], list[tuple[Fil
         else:
             files.append(_file("modified", a, b))
             pairs.append((a, b))
+    only_b = sorted((b for path, b in eb.items() if path not in ea), key=lambda e: e.path)
+    only_a.sort(key=lambda e: e.path)
     gone: dict[str, list[FileEntry]] = {}
     for a in only_a:
         if a.size:  # every empty file has the same hash: not worth calling a rename

@@ -66,17 +66,17 @@ class TableSource:
         out += [{"name": k, "type": t, "nullable": True} for k, t in self.hive.items() if k not in cols]
         return out
 
-    def read(self) -> tuple[Any, list[tuple[str, str]]]:
-        """The whole table (partition keys as columns) and the files that could not be read, with why."""
+    def read(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Each file's table (partition keys as columns), and the files that could not be read, with why."""
         import pyarrow as pa
 
-        parts: list[Any] = []
-        failed: list[tuple[str, str]] = []
+        parts: dict[str, Any] = {}
+        failed: dict[str, str] = {}
         for entry in self.entries:
             try:
                 table = self.side.read_table(entry)
             except Exception as err:
-                failed.append((entry.path, one_line(err)))
+                failed[entry.path] = one_line(err)
                 continue
             values = partition_values(entry.path)
             for key, typ in self.hive.items():
@@ -86,21 +86,22 @@ class TableSource:
                 arrow_type = pa.int64() if typ == "int64" else pa.string()
                 scalar = pa.array([int(v) if v is not None and typ == "int64" else v], arrow_type)
                 table = table.append_column(key, scalar.take(pa.array([0] * table.num_rows, pa.int32())))
-            parts.append(table)
-        if not parts:
-            return None, failed
-        if len(parts) == 1:
-            return parts[0], failed
-        return pa.concat_tables(parts, promote_options="permissive"), failed
+            parts[entry.path] = table
+        return parts, failed
 
 
-def tabular_entries(side: Side) -> list[FileEntry]:
-    return [e for _, e in sorted(side.entries.items()) if tabular.format_of(e.path)]
+def concat(parts: list[Any]) -> Any:
+    """One table of the parts (columns missing from a part are null there); None for no parts."""
+    import pyarrow as pa
+
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="permissive")
 
 
 def one_table(side: Side) -> TableSource | None:
     """The side as one table, or None when its tabular files are separate tables."""
-    tab = tabular_entries(side)
+    tab = side.tabular()
     formats = {tabular.format_of(e.path) for e in tab}
     if not tab or len(formats) != 1:
         return None

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 HASH_WORKERS = 4
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+_SUFFIXES = tuple(tabular.FORMATS)
+_LONGEST = max(len(s) for s in _SUFFIXES)
 
 
 @dataclass
@@ -46,11 +48,19 @@ class Side:
     local: Callable[[FileEntry], Path]
     errors: dict[str, str] = field(default_factory=dict)  # files that could not be hashed
     missing: bool = False  # the workspace path does not exist
+    _tabular: list[FileEntry] | None = None
     tables: dict[str, Any] = field(default_factory=dict)  # tables read while describing files
 
     @property
     def workspace(self) -> bool:
         return self.version is None
+
+    def tabular(self) -> list[FileEntry]:
+        """The files in a tabular format, sorted by path (computed once: manifests can be large)."""
+        if self._tabular is None:
+            maybe = (e for e in self.entries.values() if e.path[-_LONGEST:].lower().endswith(_SUFFIXES))
+            self._tabular = sorted((e for e in maybe if tabular.format_of(e.path)), key=lambda e: e.path)
+        return self._tabular
 
     @property
     def rows(self) -> int | None:

@@ -21,6 +21,7 @@ from .errors import DataVCError, JobCancelled, UnknownJob
 from .objects import write_atomic
 
 WRITE_INTERVAL = 0.25
+TERMINAL = frozenset({"done", "failed", "cancelled"})
 KEEP_FINISHED = 50
 
 
@@ -73,6 +74,7 @@ class Job:
         self._listeners: list[Callable[[Job], None]] = []
         self._last_write = 0.0
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
 
     # -- progress -----------------------------------------------------------------------------
     def set_totals(self, bytes_total: int, files_total: int) -> None:
@@ -81,7 +83,7 @@ class Job:
         self._publish()
 
     def advance(self, nbytes: int = 0, files: int = 0) -> None:
-        with self._lock:
+        with self._count_lock:
             self.progress.bytes_done += nbytes
             self.progress.files_done += files
         self._publish()
@@ -102,8 +104,9 @@ class Job:
                 self._listeners.remove(cb)
         now = time.monotonic()
         if force or now - self._last_write >= WRITE_INTERVAL:
-            self._last_write = now
-            self._manager.write_status(self)
+            with self._lock:  # one writer at a time, so a stale snapshot never lands last
+                self._last_write = now
+                self._manager.write_status(self)
             if self._manager.cancel_file(self.id).exists():
                 self._cancel.set()
 
@@ -121,7 +124,8 @@ class Job:
 
     @property
     def done(self) -> bool:
-        return self._done.is_set()
+        """The job has ended (its final state is set and published); ``wait()`` will not block."""
+        return self.state in TERMINAL
 
     def wait(self, timeout: float | None = None) -> Any:
         """Block until the job ends; return its result or raise its error."""
@@ -172,8 +176,8 @@ class Job:
         finally:
             self.finished = time.time()
             self.progress.phase = self.state
-            self._done.set()
             self._publish(force=True)
+            self._done.set()
 
 
 class JobManager:

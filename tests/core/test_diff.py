@@ -640,3 +640,47 @@ def test_large_table_vectorized_paths(proj: Project) -> None:
     assert (keyed["added"], keyed["removed"], keyed["changed"]) == (0, 500, 500)
     unkeyed = proj.diff(v1, v2, rows=True)["table"]["rows"]["counts"]
     assert (unkeyed["added"], unkeyed["removed"]) == (500, 1000)
+
+
+def test_exotic_columns_and_empty_tables(proj: Project) -> None:
+    # Given categorical, timestamp, signed-zero and all-null columns, and a null key on each side
+    df1 = pd.DataFrame(
+        {
+            "id": pd.array([1, 2, None], dtype="Int64"),
+            "cat": pd.Categorical(["x", "y", "x"]),
+            "when": pd.to_datetime(["2024-01-01", "2024-01-02", None]),
+            "z": [0.0, 1.0, 2.0],
+            "nothing": [None, None, None],
+        }
+    )
+    proj.parquet("t.parquet", df1)
+    v1 = proj.add("t.parquet")
+    df2 = df1.assign(z=[-0.0, 1.0, 2.0], cat=pd.Categorical(["x", "y", "w"]), when=df1["when"].shift(-1))
+    proj.parquet("t.parquet", df2)
+    v2 = proj.add("t.parquet")
+    doc = proj.diff(v1, v2, key=["id"])
+    rows = doc["table"]["rows"]
+    # Then the null keys match each other, -0.0 equals 0.0, and the changes are found
+    assert rows["counts"]["changed"] == 3 and rows["changed_cells"] == {"cat": 1, "when": 2}
+    null_key = next(r for r in rows["changed"]["rows"] if r["key"] == {"id": None})
+    assert null_key["cells"]["cat"] == {"before": "x", "after": "w"}
+    assert col_stats(doc["table"], "when")["figures"]["min"]["after"]["value"] == "2024-01-02 00:00:00"
+    assert col_stats(doc["table"], "cat")["figures"]["distinct"]["after"]["value"] == 3
+    unkeyed = proj.diff(v1, v2, rows=True)["table"]["rows"]["counts"]
+    assert (unkeyed["added"], unkeyed["removed"]) == (3, 3)
+    # an empty table against a full one
+    proj.parquet("t.parquet", df1.iloc[:0])
+    v3 = proj.add("t.parquet")
+    empty = proj.diff(v2, v3, key=["id"])["table"]
+    assert empty["rows"]["counts"]["removed"] == 3 and empty["stats"]["rows"]["after"]["value"] == 0
+    assert col_stats(empty, "z")["figures"]["mean"]["after"]["value"] is None
+
+
+def test_null_keys_twice_are_duplicates(proj: Project) -> None:
+    proj.csv("t.csv", pd.DataFrame({"id": [1.0, None, None], "v": [1, 2, 3]}))
+    v1 = proj.add("t.csv")
+    proj.csv("t.csv", pd.DataFrame({"id": [1.0, None], "v": [1, 2]}))
+    v2 = proj.add("t.csv")
+    doc = proj.diff(v1, v2, key=["id"])
+    assert "duplicate_key" in codes(doc)
+    assert doc["table"]["rows"]["counts"]["removed"] == 1
