@@ -74,7 +74,7 @@ def _write_table(df: Any, out: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser("datavc", CLI, _Parser)
+    parser = build_parser("datavc", CLI, _Parser, commands.all_verbs())
     ns = parser.parse_args(argv)
     cwd = Path(ns.cwd).resolve() if ns.cwd else None
     ctx = commands.Context(cwd=cwd, present_job=_present_job_cli)

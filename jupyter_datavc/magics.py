@@ -35,7 +35,7 @@ def _present_job(job: Job, repo: Repo) -> Any:
 
 @magics_class
 class DataVCMagics(Magics):  # type: ignore[misc]
-    parser = build_parser("%dv", MAGIC, _MagicParser)
+    parser = build_parser("%dv", MAGIC, _MagicParser, commands.all_verbs())
 
     @line_magic
     def dv(self, line: str) -> Any:
@@ -45,7 +45,7 @@ class DataVCMagics(Magics):  # type: ignore[misc]
         except ValueError as err:
             raise UsageError(f"%dv: {err}") from None
         if not argv:
-            raise UsageError("%dv: give a verb: " + ", ".join(sorted(commands.RUNNERS)))
+            raise UsageError("%dv: give a verb: " + ", ".join(v.name for v in commands.all_verbs()))
         ns = self.parser.parse_args(argv)
         ctx = commands.Context(cwd=Path.cwd(), namespace=self.shell.user_ns, present_job=_present_job)
         try:
