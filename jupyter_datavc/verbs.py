@@ -33,6 +33,7 @@ class Verb:
     help: str
     args: tuple[Arg, ...]
     run: Callable[[Any, argparse.Namespace], Any]  # (commands.Context, parsed arguments) -> view
+    where: str = BOTH  # "magic": only in %dv (it needs a notebook), "cli": only in datavc
 
 
 def build_parser(
@@ -45,6 +46,8 @@ def build_parser(
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=parser_class)
     sub.required = True
     for verb in verbs:
+        if verb.where not in (BOTH, target):
+            continue
         p = sub.add_parser(verb.name, help=verb.help, description=verb.help)
         for a in verb.args:
             if a.where in (BOTH, target):

@@ -17,7 +17,7 @@ from ..core.jobs import Job
 from ..core.repo import Repo
 from ..verbs import Verb
 
-GROUPS = ("store", "jobs")
+GROUPS = ("store", "jobs", "lineage")
 
 
 @dataclass
@@ -26,6 +26,9 @@ class Context:
     namespace: dict[str, Any] | None = None  # the notebook's variables (magics only)
     present_job: Callable[[Job, Repo], Any] | None = None  # None: wait for the job here
     notices: list[str] = field(default_factory=list)
+    cell: str | None = None  # the body of a %%dv cell
+    run_cell: Callable[[str], None] | None = None  # runs code in the notebook's namespace
+    cell_info: dict[str, str | None] = field(default_factory=dict)  # notebook path, cell id
 
     def repo(self) -> Repo:
         return Repo.discover(self.cwd)
