@@ -58,6 +58,7 @@ __all__ = [
     "WorkspaceConflict",
     "add",
     "checkout",
+    "diff",
     "init",
     "load",
     "log",
@@ -123,6 +124,27 @@ def status(*, repo: Repo | str | None = None) -> Any:
 
 def tag(rev: str, tag: str, *, delete: bool = False, repo: Repo | str | None = None) -> Version:
     return _repo(repo).tag(rev, tag, delete=delete)
+
+
+def diff(
+    a: str,
+    b: str | None = None,
+    *,
+    rows: bool = False,
+    key: list[str] | str | None = None,
+    atol: float = 0.0,
+    rtol: float = 0.0,
+    limit: int = 20,
+    repo: Repo | str | None = None,
+) -> Any:
+    """What changed from ``a`` to ``b`` (default: the workspace): files, schema, statistics, rows.
+
+    The result prints as text, shows as HTML in a notebook, and ``.to_json()`` follows
+    ``jupyter_datavc/schemas/diff.schema.json``.
+    """
+    from .core.diff import diff as _diff
+
+    return _diff(_repo(repo), a, b, rows=rows, key=key, atol=atol, rtol=rtol, limit=limit)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import tabular
 from .diff_json import JSON, message, one_line
-from .diff_schema import file_source, one_table
+from .diff_schema import TableSource, file_source, one_table
 from .diff_sides import Side, version_side, workspace_side
 from .diff_table import RowOptions, table_diff
 from .errors import UsageError
@@ -140,7 +140,7 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
     tab_a, tab_b = len(side_a.tabular()), len(side_b.tabular())
     table: JSON | None = None
     if (src_a is not None or not tab_a) and (src_b is not None or not tab_b) and (tab_a or tab_b):
-        table, more = table_diff(src_a, src_b, opts, compute=True)
+        table, more = _guarded(src_a, src_b, opts, True, None)
         msgs += more
     elif tab_a or tab_b:
         msgs.append(
@@ -157,9 +157,7 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
         if fa is None or fb is None or (table is not None and not many):
             continue
         per_file = RowOptions(opts.rows and table is None, opts.key, opts.atol, opts.rtol, opts.limit)
-        doc, more = table_diff(
-            file_source(side_a, ea), file_source(side_b, eb), per_file, compute=table is None, file=eb.path
-        )
+        doc, more = _guarded(file_source(side_a, ea), file_source(side_b, eb), per_file, table is None, eb.path)
         by_path[eb.path]["table"] = doc
         for m in more:
             if (m["code"], m["file"], m["message"]) not in seen:  # e.g. a broken part, already reported
@@ -176,6 +174,16 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
         "table": table,
         "messages": msgs,
     }
+
+
+def _guarded(
+    src_a: TableSource | None, src_b: TableSource | None, opts: RowOptions, compute: bool, file: str | None
+) -> tuple[JSON | None, list[JSON]]:
+    """A table diff; whatever goes wrong in it becomes a message, not a failed diff."""
+    try:
+        return table_diff(src_a, src_b, opts, compute, file)
+    except Exception as err:
+        return None, [message("error", "table_failed", f"the tables could not be compared: {one_line(err)}", file)]
 
 
 def _file(status: str, ea: FileEntry | None, eb: FileEntry | None) -> JSON:
@@ -201,8 +209,8 @@ def file_changes(side_a: Side, side_b: Side) -> tuple[list[JSON], list[tuple[Fil
     pairs: list[tuple[FileEntry, FileEntry]] = []
     unchanged = 0
     if side_a.kind == side_b.kind == "file" and len(ea) == len(eb) == 1:
-        a, b = next(iter(ea.values())), next(iter(eb.values()))
-        ea, eb = {b.path: a}, {b.path: b}  # one file each: the same file, whatever its name
+        only = next(iter(eb.values()))
+        ea, eb = {only.path: next(iter(ea.values()))}, {only.path: only}  # the same file, whatever its name
     only_a: list[FileEntry] = []
     for path, a in ea.items():  # one pass, no intermediate lists: manifests can hold millions of files
         b = eb.get(path)

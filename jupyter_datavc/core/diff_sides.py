@@ -48,8 +48,8 @@ class Side:
     local: Callable[[FileEntry], Path]
     errors: dict[str, str] = field(default_factory=dict)  # files that could not be hashed
     missing: bool = False  # the workspace path does not exist
-    _tabular: list[FileEntry] | None = None
-    tables: dict[str, Any] = field(default_factory=dict)  # tables read while describing files
+    tables: dict[str, Any] = field(default_factory=dict, repr=False)  # tables read while describing files
+    _tabular: list[FileEntry] | None = field(default=None, repr=False)
 
     @property
     def workspace(self) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 from .diff_hash import multiset, row_hashes
 from .diff_json import JSON, json_value, message, one_line
 from .diff_rows import align, equal_cells, key_codes, match
-from .diff_schema import TableSource, schema_diff
+from .diff_schema import TableSource, concat, schema_diff
 from .diff_sides import partition_values
 from .diff_stats import stats_diff
 
@@ -57,20 +57,7 @@ def table_diff(
     tables: list[Any] = [None, None]
     partial = [False, False]
     if compute and not identical:
-        with ThreadPoolExecutor(2, thread_name_prefix="datavc-diff-read") as pool:
-            reads = [pool.submit(src.read) if src is not None else None for src in (src_a, src_b)]
-            for i, fut in enumerate(reads):
-                if fut is None:
-                    continue
-                tables[i], failed = fut.result()
-                partial[i] = bool(failed)
-                known = {m["file"] for m in msgs}
-                for path, why in failed:
-                    if path not in known:  # not already reported from its metadata
-                        side = "before" if i == 0 else "after"
-                        msgs.append(
-                            message("error", "unreadable_table", f"{path} ({side}) could not be read: {why}", path)
-                        )
+        tables, partial = _read_both(src_a, src_b, msgs)
     if any(partial):
         msgs.append(
             message("warning", "partial_table", "figures and rows cover only the files that could be read", file)
@@ -93,6 +80,31 @@ def table_diff(
     elif opts.rows and compute and src_a is not None and src_b is not None:
         msgs.append(message("error", "rows_skipped", "rows were not compared: a side could not be read", file))
     return doc, msgs
+
+
+def _read_both(src_a: TableSource | None, src_b: TableSource | None, msgs: list[JSON]) -> tuple[list[Any], list[bool]]:
+    """Both tables, read in parallel. A file unreadable on one side is left out of both (by path),
+    so its rows do not show up as removed or added."""
+    with ThreadPoolExecutor(2, thread_name_prefix="datavc-diff-read") as pool:
+        futures = [pool.submit(src.read) if src is not None else None for src in (src_a, src_b)]
+        reads = [f.result() if f is not None else ({}, {}) for f in futures]
+    known = {m["file"] for m in msgs}  # already reported from their metadata
+    for (_, failed), side in zip(reads, ("before", "after"), strict=True):
+        for path, why in failed.items():
+            if path not in known:
+                msgs.append(message("error", "unreadable_table", f"{path} ({side}) could not be read: {why}", path))
+    bad = set(reads[0][1]) | set(reads[1][1])
+    tables: list[Any] = []
+    for (parts, _), side in zip(reads, ("before", "after"), strict=True):
+        try:
+            tables.append(concat([t for p, t in parts.items() if p not in bad]))
+        except Exception as err:  # parts whose columns have types that do not combine
+            msgs.append(
+                message("error", "incompatible_parts", f"{side}: the parts do not form one table: {one_line(err)}")
+            )
+            tables.append(None)
+    partial = [bool(bad) and src is not None for src in (src_a, src_b)]
+    return tables, partial
 
 
 def _rows_doc(
@@ -164,16 +176,11 @@ def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str
     na, nb = ta.num_rows, tb.num_rows
     key = opts.key
     if key:
-        missing = [
-            f"{k!r} is missing {side}"
-            for k in key
-            for cols, side in ((cols_a, "before"), (cols_b, "after"))
-            if k not in cols
-        ]
-        if missing:
-            msgs.append(
-                message("error", "key_missing", f"key column {', '.join(missing)}; rows compared without a key", file)
-            )
+        missing = {k: [s for c, s in ((cols_a, "before"), (cols_b, "after")) if k not in c] for k in key}
+        if any(missing.values()):
+            where = ", ".join(f"{k!r} ({' and '.join(sides)})" for k, sides in missing.items() if sides)
+            text = f"key column missing: {where}; rows compared without a key"
+            msgs.append(message("error", "key_missing", text, file))
             key = None
         elif any(k not in aligned for k in key):
             msgs.append(

@@ -118,7 +118,7 @@ def read_table(paths: list[Path], fmt: str) -> Any:
         raise ValueError(f"not a tabular format: {fmt}")
     if len(tables) == 1:
         return tables[0]
-    return pa.concat_tables(tables, promote_options="default")
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def as_arrow_table(obj: Any) -> Any:

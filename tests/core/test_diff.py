@@ -399,6 +399,7 @@ def test_folder_of_different_tables_compares_file_by_file(proj: Project) -> None
     assert tables["labels.parquet"]["rows"]["mode"] == "multiset"
     missing = [m for m in doc["messages"] if m["code"] == "key_missing"]
     assert [m["file"] for m in missing] == ["labels.parquet"] and missing[0]["level"] == "error"
+    assert "'id' (before and after)" in missing[0]["message"]
     assert doc["summary"]["row_changes"] == {"added": 2, "removed": 1, "changed": 1}
 
 
@@ -453,7 +454,6 @@ def test_key_with_incompatible_types(proj: Project) -> None:
 
 
 def test_unparseable_table_is_a_message(proj: Project) -> None:
-    proj.path("d/good.parquet")
     proj.parquet("d/good.parquet", frame())
     proj.path("d/bad.parquet").write_bytes(b"this is not parquet")
     v1 = proj.add("d")
@@ -519,6 +519,8 @@ def test_workspace_diff(proj: Project) -> None:
     rows = doc["table"]["rows"]
     assert (rows["counts"]["added"], rows["counts"]["removed"], rows["counts"]["changed"]) == (1, 1, 1)
     assert doc["summary"]["rows"] == {"before": 6, "after": 6, "change": 0}
+    stats_rows = doc["table"]["stats"]["rows"]
+    assert stats_rows["before"]["source"] == "manifest" and stats_rows["after"]["source"] == "computed"
 
 
 def test_workspace_folder_and_missing_workspace(proj: Project) -> None:
@@ -684,3 +686,87 @@ def test_null_keys_twice_are_duplicates(proj: Project) -> None:
     doc = proj.diff(v1, v2, key=["id"])
     assert "duplicate_key" in codes(doc)
     assert doc["table"]["rows"]["counts"]["removed"] == 1
+
+
+def test_part_unreadable_on_one_side_is_left_out_of_both(proj: Project) -> None:
+    # Given a two-part table whose second part is replaced by garbage in v2
+    proj.parquet("p/part-0.parquet", frame(4))
+    proj.parquet("p/part-1.parquet", frame(4).assign(id=np.arange(4) + 10))
+    v1 = proj.add("p")
+    proj.parquet("p/part-0.parquet", frame(4).assign(price=[0.0, 9.0, 9.0, 9.0]))
+    proj.path("p/part-1.parquet").write_bytes(b"PAR1 garbage")
+    v2 = proj.add("p")
+    doc = proj.diff(v1, v2, key=["id"])
+    # Then part-1's rows are not reported as removed; part-0's changes are
+    rows = doc["table"]["rows"]["counts"]
+    assert (rows["added"], rows["removed"], rows["changed"], rows["unchanged"]) == (0, 0, 3, 1)  # price 0.0 stays
+    bad = [m for m in doc["messages"] if m["file"] == "part-1.parquet"]
+    assert [m["code"] for m in bad] == ["unreadable_table"] and "(after)" in bad[0]["message"]
+    assert "partial_table" in codes(doc)
+    assert col_stats(doc["table"], "price")["figures"]["mean"]["before"]["exact"] is False
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=20)), min_size=1, max_size=40), st.integers(0, 5))
+def test_text_cell_ids_depend_on_the_value_only(values: list[str | None], cut: int) -> None:
+    import jupyter_datavc.core.diff_hash as diff_hash
+
+    whole = pa.chunked_array([pa.array(values, pa.string())])
+    # the same values as a slice of a bigger large_string array, hashed in blocks of 3
+    sliced = pa.chunked_array([pa.array(["pad"] * cut + values, pa.large_string()).slice(cut)])
+    old = diff_hash.BLOCK
+    diff_hash.BLOCK = 3
+    try:
+        ids_a, ids_b = diff_hash.cell_ids(whole), diff_hash.cell_ids(sliced)
+    finally:
+        diff_hash.BLOCK = old
+    assert list(ids_a) == list(ids_b)
+    for i, x in enumerate(values):
+        for j, y in enumerate(values):
+            assert (ids_a[i] == ids_a[j]) == (x == y)
+
+
+def test_exotic_types_and_parts_that_do_not_combine(proj: Project) -> None:
+    half = pa.array(np.array([1.0, 2.0], dtype=np.float16))
+    proj.parquet("h.parquet", pa.table({"id": [1, 2], "h": half}))
+    v1 = proj.add("h.parquet", name="half")
+    proj.parquet("h.parquet", pa.table({"id": [1, 2], "h": pa.array(np.array([1.0, 3.0], dtype=np.float16))}))
+    v2 = proj.add("h.parquet", name="half")
+    doc = proj.diff(v1, v2, key=["id"])
+    assert doc["table"]["rows"]["counts"]["changed"] == 1
+    assert "null_count" in col_stats(doc["table"], "h")["figures"]
+    # two parts whose column types do not combine (a number in one, a list in the other)
+    proj.parquet("p/part-0.parquet", pa.table({"id": [1], "x": [1]}))
+    proj.parquet("p/part-1.parquet", pa.table({"id": [2], "x": pa.array([[1]])}))
+    w1 = proj.add("p", name="parts")
+    proj.parquet("p/part-0.parquet", pa.table({"id": [1], "x": [5]}))
+    w2 = proj.add("p", name="parts")
+    parts = proj.diff(w1, w2, key=["id"])
+    assert "incompatible_parts" in codes(parts) and "rows_skipped" in codes(parts)
+    assert parts["table"]["schema"]["before"][1]["type"] == "int64 | list<element: int64>"
+    assert by_status(parts) == {"modified": ["part-0.parquet"]}
+
+
+def test_schema_is_valid_and_strict(proj: Project) -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["properties"]["schema_version"] == {
+        "const": 1,
+        "description": SCHEMA["properties"]["schema_version"]["description"],
+    }
+    proj.csv("t.csv", frame())
+    v1 = proj.add("t.csv")
+    proj.csv("t.csv", _change(frame()))
+    v2 = proj.add("t.csv")
+    doc = json.loads(json.dumps(proj.diff(v1, v2, key=["id"])))
+    assert doc["schema_version"] == 1
+    for mutate in (
+        lambda d: d.update(extra=1),
+        lambda d: d["summary"]["files"].pop("renamed"),
+        lambda d: d["table"]["stats"]["columns"][0]["figures"].update(median={}),
+        lambda d: d["table"]["rows"]["counts"].update(added=-1),
+        lambda d: d["files"][0].update(status="copied"),
+        lambda d: d["messages"].append({"level": "fatal", "code": "x", "file": None, "message": ""}),
+    ):
+        bad = json.loads(json.dumps(doc))
+        mutate(bad)
+        assert not VALIDATOR.is_valid(bad)

@@ -1,0 +1,35 @@
+"""diff: what changed between two versions, or between a version and the workspace."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..core.diff import diff
+from ..lineage_view import JSONView
+from ..verbs import REV_HELP, Verb, arg
+
+
+def _diff(ctx: Any, ns: argparse.Namespace) -> Any:
+    key = [k.strip() for k in ns.key.split(",") if k.strip()] if ns.key else None
+    result = diff(ctx.repo(), ns.a, ns.b, rows=ns.rows, key=key, atol=ns.atol, rtol=ns.rtol, limit=ns.limit)
+    return JSONView(result.to_json()) if ns.json else result
+
+
+VERBS = (
+    Verb(
+        "diff",
+        "what changed: files, schema, statistics and (with --rows) rows",
+        (
+            arg("a", help=REV_HELP),
+            arg("b", nargs="?", help="the other revision (default: the workspace)"),
+            arg("--rows", action="store_true", help="compare rows too"),
+            arg("--key", help="key columns that match rows, comma-separated (implies --rows)"),
+            arg("--atol", type=float, default=0.0, help="absolute tolerance for floats"),
+            arg("--rtol", type=float, default=0.0, help="relative tolerance for floats"),
+            arg("--limit", type=int, default=20, help="sample rows shown of each kind"),
+            arg("--json", action="store_true", help="one JSON document (jupyter_datavc/schemas/diff.schema.json)"),
+        ),
+        _diff,
+    ),
+)
