@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import environment, lineage, tabular
+from . import environment, lineage, runs, tabular
 from .capture import capture
 from .errors import NotATable, UsageError
 from .paths import to_repo_relative
@@ -187,6 +187,9 @@ def run_transform(
         "duration": round(duration, 6),
         "user": repo.author(),
         "environment": environment.describe(Path(repo.root)),
+        "run": runs.current_name(repo),
     }
     lineage.save(repo, record)
+    repo.audit("transform", id=transform_id, inputs=inputs, outputs=outputs, source_hash=record["source_hash"])
+    runs.on_transform(repo, record)
     return record
