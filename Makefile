@@ -5,9 +5,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test lint install bench
+.PHONY: quickstart test lint install bench browser-deps
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
@@ -25,7 +25,11 @@ quickstart: $(STAMP)
 lint: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
-test: lint
+# The browser tests (tests/browser) drive Debian's Chromium: Playwright cannot download browsers here.
+browser-deps:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: lint browser-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
