@@ -58,11 +58,15 @@ __all__ = [
     "WorkspaceConflict",
     "add",
     "checkout",
+    "compare_runs",
     "diff",
+    "end_run",
     "init",
     "load",
     "log",
+    "log_metric",
     "ls",
+    "start_run",
     "status",
     "tag",
 ]
@@ -126,6 +130,40 @@ def tag(rev: str, tag: str, *, delete: bool = False, repo: Repo | str | None = N
     return _repo(repo).tag(rev, tag, delete=delete)
 
 
+def start_run(
+    name: str, params: dict[str, Any] | None = None, *, replace: bool = False, repo: Repo | str | None = None
+) -> Any:
+    """Bind this process to run ``name``: later transforms and metrics belong to it (``%dv run start``)."""
+    from .core import runs
+
+    return runs.start(_repo(repo), name, params, replace=replace)
+
+
+def log_metric(name: str, value: float, *, step: int | None = None, repo: Repo | str | None = None) -> None:
+    """Record a metric on the active run (``%dv run log NAME=VALUE``); the last value is the run's."""
+    from .core import runs
+
+    runs.log(_repo(repo) if repo is not None else None, {name: value}, step=step)
+
+
+def end_run(*, repo: Repo | str | None = None) -> Any:
+    """Close the active run (``%dv run end``)."""
+    from .core import runs
+
+    return runs.end(_repo(repo) if repo is not None else None)
+
+
+def compare_runs(a: str, b: str, *, repo: Repo | str | None = None) -> Any:
+    """What changed from run ``a`` to run ``b`` (names or manifest files): data, params, metrics, code, environment.
+
+    Shows as HTML in a notebook, prints as text; ``.to_json()`` gives the document.
+    """
+    from .core.run_compare import compare
+    from .runs_view import ComparisonView
+
+    return ComparisonView(compare(_repo(repo), a, b))
+
+
 def diff(
     a: str,
     b: str | None = None,
@@ -151,3 +189,12 @@ def load_ipython_extension(ipython: Any) -> None:
     from .magics import register
 
     register(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    # jupyter_server imports jupyter_datavc.server only when it loads the extension.
+    return [{"module": "jupyter_datavc.server"}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyter-datavc"}]

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     for notice in ctx.notices:
         print(notice, file=sys.stderr)
     print(result)
-    return 0
+    return int(getattr(result, "exit_code", 0))  # 1: a check (verify, audit --verify) found problems
 
 
 def _render_load(result: Any, ns: argparse.Namespace) -> Any:

@@ -17,7 +17,7 @@ from ..core.jobs import Job
 from ..core.repo import Repo
 from ..verbs import Verb
 
-GROUPS = ("store", "jobs", "lineage", "diff")
+GROUPS = ("store", "jobs", "lineage", "diff", "integrity", "remote", "runs")
 
 
 @dataclass

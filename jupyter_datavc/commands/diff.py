@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..core.diff import diff
 from ..lineage_view import JSONView
 from ..verbs import REV_HELP, Verb, arg
 
 
 def _diff(ctx: Any, ns: argparse.Namespace) -> Any:
+    from ..core.diff import diff  # pandas/pyarrow: only when a diff runs, not on every CLI start
+
     key = [k.strip() for k in ns.key.split(",") if k.strip()] if ns.key else None
     result = diff(ctx.repo(), ns.a, ns.b, rows=ns.rows, key=key, atol=ns.atol, rtol=ns.rtol, limit=ns.limit)
     return JSONView(result.to_json()) if ns.json else result

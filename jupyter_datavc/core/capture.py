@@ -146,7 +146,7 @@ def capture() -> Iterator[Capture]:
             continue
         setattr(owner, attr, _wrap(fn, mode, index, names))
         patched.append((owner, attr, fn))
-    pyarrow = sys.modules.get("pyarrow")
+    pyarrow: Any = sys.modules.get("pyarrow")
     if pyarrow is not None and not hasattr(pyarrow.OSFile, "_datavc_original"):
         patched.append((pyarrow, "OSFile", pyarrow.OSFile))
         pyarrow.OSFile = _watch_osfile(pyarrow.OSFile)

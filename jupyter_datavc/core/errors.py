@@ -159,3 +159,26 @@ class StorageError(DataVCError):
         }.get(err.errno or 0, err.strerror or str(err))
         where = f" ({err.filename})" if err.filename else ""
         return cls(f"{doing} failed: {reason}{where}")
+
+
+class VersionPurged(DataVCError):
+    """A version whose bytes were removed by ``purge``; its ref and purge record stay."""
+
+    status = 410
+
+    def __init__(self, ref: str, when: str, who: str, reason: str) -> None:
+        self.ref = ref
+        self.reason = reason
+        super().__init__(f"{ref} was purged on {when} by {who}: {reason}")
+
+
+class StoreBusy(DataVCError):
+    """The store lock could not be taken in time (an add, gc or purge holds it)."""
+
+    status = 409
+
+
+class RemoteError(DataVCError):
+    """A remote that cannot be reached, read or written (credentials, bucket, network, conflicts)."""
+
+    status = 502

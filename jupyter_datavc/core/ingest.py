@@ -21,12 +21,14 @@ from . import tabular
 from .chunking import SMALL_FILE, Cancelled, chunk_and_store
 from .errors import FileChanged, JobCancelled, NotATable, PathError, StorageError, UsageError
 from .jobs import Job
+from .locks import store_lock
 from .manifest import FileEntry, Manifest
 from .objects import hash_bytes, sync_filesystem
 from .paths import to_repo_relative
 from .refs import Version
 from .revision import check_name
 from .statcache import stat_key
+from .tombstones import is_purged
 
 if TYPE_CHECKING:
     from .repo import Repo
@@ -123,14 +125,22 @@ def start_add(
     what = f"table {name}" if table is not None else str(path)
 
     def run(job: Job) -> Version:
-        try:
-            manifest = snapshot(repo, job, target, kind, rel)
-            return commit(repo, job, name, manifest, rel, source, message, author, meta or {})
+        try:  # the shared store lock from the first chunk to the ref: gc cannot take chunks we rely on
+            with store_lock(repo.dir, exclusive=False, on_wait=lambda: _wait_for_gc(job), what=f"add {what}"):
+                manifest = snapshot(repo, job, target, kind, rel)
+                return commit(repo, job, name, manifest, rel, source, message, author, meta or {})
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
 
     return repo.jobs.submit("add", name, f"add {what} as {name}", run)
+
+
+def _wait_for_gc(job: Job) -> None:
+    """Called while gc or purge holds the store lock: say so, and stay cancellable."""
+    if job.progress.phase != "waiting for gc":
+        job.set_phase("waiting for gc")
+    job.check_cancel()
 
 
 def snapshot(repo: Repo, job: Job, target: Path, kind: str, rel: str | None) -> Manifest:
@@ -211,7 +221,8 @@ def commit(
     data = manifest.to_bytes()
     mid = hash_bytes(data)
     latest = repo.refs.latest(name)
-    if latest is not None and latest.manifest == mid and latest.path == path and not meta:
+    unchanged = latest is not None and latest.manifest == mid and latest.path == path and not meta
+    if latest is not None and unchanged and not is_purged(repo, latest):
         if job is not None:
             job.info["unchanged"] = True
         return latest
@@ -233,4 +244,6 @@ def commit(
         rows=manifest.rows,
         meta=meta,
     )
-    return repo.refs.create_version(draft)
+    version = repo.refs.create_version(draft)
+    repo.audit("add", by=author, dataset=name, version=version.number, manifest=mid, path=path, source=source)
+    return version

@@ -42,6 +42,8 @@ class FileEntry:
             parsed = ()
         if sum(n for _, n in parsed) != d["size"]:
             raise ValueError(f"chunk sizes of {d['path']!r} do not add up to its size")
+        if not isinstance(d.get("table"), (dict, type(None))):
+            raise ValueError(f"table description of {d['path']!r} is not an object")
         return cls(safe_relpath(d["path"]), int(d["size"]), str(d["hash"]), parsed, d.get("table"))
 
 
@@ -89,6 +91,10 @@ class Manifest:
             if kind not in ("file", "dir"):
                 raise ValueError(f"unknown kind {kind!r}")
             files = tuple(FileEntry.from_json(f) for f in doc["files"])
+            if kind == "file" and len(files) != 1:
+                raise ValueError("a one-file dataset's manifest must list exactly one file")
+            if not isinstance(doc.get("meta") or {}, dict):
+                raise ValueError("meta is not an object")
         except DataVCError:
             raise
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:

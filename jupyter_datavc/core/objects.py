@@ -12,12 +12,12 @@ import ctypes.util
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import xxhash
 
-from .errors import CorruptObject, MissingObject, StorageError
+from .errors import CorruptMetadata, CorruptObject, MissingObject, StorageError
 
 OID_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -79,8 +79,13 @@ class ObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        #: Called with an oid this store lacks; True once it has fetched the object into the store
+        #: (a remote's lazy fetch: see core/remote.py). ``None``: a missing object is an error.
+        self.fetch: Callable[[str], bool] | None = None
 
     def path(self, oid: str) -> Path:
+        if not isinstance(oid, str) or not OID_RE.fullmatch(oid):  # ids come from metadata: stay in the store
+            raise CorruptMetadata(f"invalid object id {oid!r} in metadata")
         return self.root / oid[:2] / oid[2:]
 
     def has(self, oid: str) -> bool:
@@ -112,7 +117,9 @@ class ObjectStore:
             with open(self.path(oid), "rb") as f:
                 data = f.read()
         except FileNotFoundError:
-            raise MissingObject(oid, where) from None
+            if self.fetch is None or not self.fetch(oid):
+                raise MissingObject(oid, where) from None
+            return self.get(oid, where, size)
         except OSError as err:
             raise StorageError.from_os_error(err, f"reading object {oid}") from err
         self.check(oid, data, where, size)

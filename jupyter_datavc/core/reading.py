@@ -116,6 +116,8 @@ def load(repo: Repo, rev: str, *, arrow: bool = False, path: bool = False) -> An
     version = repo.resolve(spec)
     manifest = repo.manifest(version)
     location = materialize(repo, version, manifest)
+    if spec.kind != "latest" or spec.back:  # a pinned version (not "whatever is newest"): audit it
+        repo.audit("load", dataset=version.dataset, version=version.number, manifest=version.manifest, rev=str(spec))
     fmt = table_format(manifest)
     if path or fmt is None or not manifest.files:
         return location

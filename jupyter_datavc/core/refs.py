@@ -63,6 +63,18 @@ def _read_json(path: Path) -> Any:
         raise CorruptMetadata(f"unreadable metadata file {path}: {err}") from None
 
 
+def _well_typed(v: Version) -> bool:
+    optional_int = (v.parent, v.rows)
+    return (
+        isinstance(v.manifest, str)
+        and all(x is None or (isinstance(x, int) and not isinstance(x, bool)) for x in optional_int)
+        and (v.path is None or isinstance(v.path, str))
+        and all(isinstance(x, str) for x in (v.message, v.author, v.time, v.source))
+        and all(isinstance(x, int) for x in (v.size, v.files))
+        and isinstance(v.meta, dict)
+    )
+
+
 class RefStore:
     def __init__(self, root: Path) -> None:
         self.root = root  # .datavc/refs
@@ -107,6 +119,8 @@ class RefStore:
             raise CorruptMetadata(f"unreadable version file {path}: {err}") from None
         if v.number != number or v.dataset != name:
             raise CorruptMetadata(f"version file {path} names {v.dataset}@v{v.number}")
+        if not _well_typed(v):  # refs may come from anywhere (Git): never hand on a list as a hash
+            raise CorruptMetadata(f"version file {path} has fields of the wrong type")
         return replace(v, tags=tuple(sorted(tags.get(number, ()))))
 
     def versions(self, name: str) -> list[Version]:

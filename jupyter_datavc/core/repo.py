@@ -18,6 +18,7 @@ from .objects import ObjectStore, write_atomic
 from .refs import RefStore, Version
 from .revision import RevSpec, parse_rev
 from .statcache import StatCache
+from .tombstones import ensure_not_purged
 
 DIRNAME = ".datavc"
 GITIGNORE = """\
@@ -28,6 +29,9 @@ cache/
 jobs/
 tmp/
 locks/
+# this machine's operation log: every checkout and pinned load appends to it, so tracking it
+# would block `git checkout`; keep copies elsewhere if you need to prove its tail untouched
+audit.log
 """
 
 _managers: dict[Path, JobManager] = {}
@@ -54,6 +58,10 @@ class Repo:
         self.refs = RefStore(self.dir / "refs")
         self.statcache = StatCache(self.dir / "cache" / "stat.sqlite")
         self.config = self._read_config()
+        if self.config.get("remotes"):  # objects missing here come from the default remote on demand
+            from .remote import attach_lazy_fetch
+
+            attach_lazy_fetch(self)
         with _managers_lock:
             self.jobs = _managers.setdefault(self.dir, JobManager(self.dir / "jobs"))
 
@@ -68,13 +76,17 @@ class Repo:
         try:
             for sub in ("refs", "objects", "manifests", "cache", "jobs", "tmp", "locks"):
                 (d / sub).mkdir(parents=True, exist_ok=True)
-            if not (d / "config.json").exists():
+            created = not (d / "config.json").exists()
+            if created:
                 write_atomic(d / "config.json", json.dumps({"format": "datavc.config", "version": 1}).encode())
             if not (d / ".gitignore").exists():
                 write_atomic(d / ".gitignore", GITIGNORE.encode())
         except OSError as err:
             raise StorageError.from_os_error(err, f"creating {d}") from err
-        return cls(root)
+        repo = cls(root)
+        if created:
+            repo.audit("init", path=str(root))
+        return repo
 
     @classmethod
     def find_root(cls, start: str | os.PathLike[str] | None = None) -> Path | None:
@@ -134,6 +146,7 @@ class Repo:
         return self.refs.resolve(spec)
 
     def manifest(self, version: Version) -> Manifest:
+        ensure_not_purged(self, version)  # "purged on ... by ...: reason" rather than a missing object
         data = self.manifests.get(version.manifest, where=f"manifest of {version.ref}")
         return Manifest.from_bytes(data, where=f"manifest of {version.ref}")
 
@@ -153,6 +166,9 @@ class Repo:
             self.refs.remove_tag(version.dataset, tag)
         else:
             self.refs.set_tag(version, tag)
+        self.audit(
+            "tag", dataset=version.dataset, version=version.number, manifest=version.manifest, tag=tag, deleted=delete
+        )
         return self.resolve(f"{version.dataset}@v{version.number}")
 
     def wait_for(self, dataset: str) -> None:
@@ -162,6 +178,17 @@ class Repo:
                 job.wait()
             except DataVCError:
                 pass  # the add's own error is reported by the add; the reader sees the old state
+
+    def audit(self, operation: str, *, by: str | None = None, **details: Any) -> None:
+        """Append an event to the hash-chained audit log (:mod:`.audit`); a failure warns, never raises.
+
+        Name the versions an operation used as ``dataset=, version=, manifest=``, or inside nested
+        dicts (``inputs=[{"dataset": ..., "version": ..., "manifest": ...}]``) or as "NAME@vN"
+        strings: ``audit --report`` finds a version's events that way. ``by``: the user (default: author).
+        """
+        from .audit import record
+
+        record(self, operation, details, by)
 
     # -- verbs implemented in their own modules --------------------------------------------------
     def start_add(self, path: str | os.PathLike[str] | None = None, **kw: Any) -> Job:

@@ -86,6 +86,13 @@ class StatCache:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)", rows)
 
+    def forget(self, paths: list[str]) -> None:
+        """Drop the entries of ``paths`` (gc and purge: their chunks are about to go)."""
+        db = self._db()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:

@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any
 import xxhash
 from filelock import FileLock
 
-from .errors import PathError, StorageError, UsageError, WorkspaceConflict
+from .errors import PathError, StorageError, UnsafePath, UsageError, WorkspaceConflict
 from .ingest import WorkFile, scan
 from .jobs import read_job_files
+from .locks import store_lock
 from .manifest import FileEntry, Manifest
 from .paths import join_inside, to_repo_relative
 from .reading import write_entry
 from .refs import Version
 from .revision import parse_rev
 from .statcache import stat_key
+from .tombstones import ensure_not_purged, is_purged
 
 if TYPE_CHECKING:
     from .repo import Repo
@@ -103,6 +105,9 @@ def status(repo: Repo) -> StatusReport:
         if latest.path is None:
             out.append(DatasetStatus(name, None, latest.ref, "table"))
             continue
+        if is_purged(repo, latest):
+            out.append(DatasetStatus(name, latest.path, latest.ref, "purged"))
+            continue
         manifest = repo.manifest(latest)
         base = repo.root / latest.path if latest.path else repo.root
         if not base.exists():
@@ -126,7 +131,8 @@ def status(repo: Repo) -> StatusReport:
 def _known_hashes(repo: Repo, dataset: str) -> set[str]:
     known: set[str] = set()
     for v in repo.refs.versions(dataset):
-        known.update(f.hash for f in repo.manifest(v).files)
+        if not is_purged(repo, v):
+            known.update(f.hash for f in repo.manifest(v).files)
     return known
 
 
@@ -143,14 +149,22 @@ def checkout(repo: Repo, rev: str, *, to: str | os.PathLike[str] | None = None, 
     if to is None:
         if version.path is None:
             raise UsageError(f"{version.ref} was added from a table and has no workspace path: give --to, or load it")
-        base = repo.root / version.path if version.path else repo.root
+        base = join_inside(repo.root, version.path) if version.path else repo.root  # refs may be hostile
+        if base.is_symlink():
+            raise UnsafePath(f"unsafe path: {base} is a symlink (give --to to write through it)")
     else:
         base = Path(os.path.abspath(os.fspath(to)))
         if manifest.kind == "file" and (base.is_dir() or os.fspath(to).endswith(("/", os.sep))):
             base = base / manifest.files[0].path
     (repo.dir / "locks").mkdir(exist_ok=True)
-    with FileLock(str(repo.dir / "locks" / f"{version.dataset}.lock")):
-        return _checkout_locked(repo, version, manifest, base, force)
+    store = store_lock(repo.dir, exclusive=False, what=f"checkout of {version.ref}")  # no purge or gc meanwhile
+    with store, FileLock(str(repo.dir / "locks" / f"{version.dataset}.lock")):
+        ensure_not_purged(repo, version)
+        result = _checkout_locked(repo, version, manifest, base, force)
+    where = to_repo_relative(repo.root, base) if base.is_relative_to(repo.root) else str(base)
+    details: dict[str, Any] = {"target": where, "written": len(result.written), "removed": len(result.removed)}
+    repo.audit("checkout", dataset=version.dataset, version=version.number, manifest=version.manifest, **details)
+    return result
 
 
 def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Path, force: bool) -> CheckoutResult:

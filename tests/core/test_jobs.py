@@ -30,7 +30,9 @@ def test_add_returns_at_once_and_reports_progress(repo: Repo, big: Path, slow_ch
     job.subscribe(lambda j: events.append((j.progress.bytes_done, j.state)))
     # the job's status file is visible to other processes while it runs
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not any(d["state"] == "running" for d in read_job_files(repo.dir / "jobs")):
+    while time.monotonic() < deadline and not any(
+        d["state"] == "running" and d["bytes_total"] for d in read_job_files(repo.dir / "jobs")
+    ):
         time.sleep(0.05)
     running = [d for d in read_job_files(repo.dir / "jobs") if d["id"] == job.id]
     assert running and running[0]["state"] == "running" and running[0]["bytes_total"] == 12 << 20
