@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +19,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _progress_printer(job: Job) -> Any:
-    last = [0.0]
-
-    def show(j: Job) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.2 and not j.done:
-            return
-        last[0] = now
-        p = j.progress
-        pct = 100 * p.fraction
-        rate = p.rate / (1 << 20)
-        sys.stderr.write(f"\r{j.description}: {pct:5.1f}% {p.files_done}/{p.files_total} files {rate:7.1f} MiB/s")
-        if j.done:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
 def _present_job_cli(job: Job, repo: Any) -> Any:
     from . import views
 
-    if sys.stderr.isatty():
-        job.subscribe(_progress_printer(job))
+    views.show_progress_on_terminal(job)
     version = job.wait()
     return views.version_view(version, unchanged=bool(job.info.get("unchanged")))
 

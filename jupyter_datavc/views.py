@@ -159,3 +159,29 @@ def job_rows(jobs: list[dict[str, Any]]) -> Table:
 
 def jobs_view(jobs: list[Job]) -> Table:
     return job_rows([j.to_json() for j in jobs])
+
+
+def show_progress_on_terminal(job: Job, stream: Any = None) -> None:
+    """While ``job`` runs, redraw one progress line on a terminal (at most five times a second)."""
+    import sys
+
+    out = stream if stream is not None else sys.stderr
+    if not out.isatty():
+        return
+    last = [0.0]
+
+    def show(j: Job) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and not j.done:
+            return
+        last[0] = now
+        p = j.progress
+        out.write(
+            f"\r{j.description}: {p.phase} {100 * p.fraction:5.1f}% {p.files_done}/{p.files_total} files, "
+            f"{human_size(p.bytes_done)} at {human_size(int(p.rate))}/s"
+        )
+        if j.done:
+            out.write("\n")
+        out.flush()
+
+    job.subscribe(show)

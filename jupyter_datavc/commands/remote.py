@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from typing import Any
 
 from .. import views
@@ -20,24 +18,7 @@ from ..verbs import REV_HELP, Verb, arg
 
 def _wait(job: Job) -> Any:
     """Block until ``job`` ends; on a terminal, show its progress on stderr meanwhile."""
-    if sys.stderr.isatty():
-        last = [0.0]
-
-        def show(j: Job) -> None:
-            now = time.monotonic()
-            if now - last[0] < 0.2 and not j.done:
-                return
-            last[0] = now
-            p = j.progress
-            sys.stderr.write(
-                f"\r{j.description}: {p.phase} {100 * p.fraction:5.1f}% {p.files_done}/{p.files_total} objects "
-                f"{views.human_size(p.bytes_done)}"
-            )
-            if j.done:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
-        job.subscribe(show)
+    views.show_progress_on_terminal(job)
     return job.wait()
 
 
