@@ -6,9 +6,7 @@ import argparse
 from typing import Any
 
 from .. import views
-from ..core import lineage, openlineage
 from ..core.errors import UsageError
-from ..core.transform import TransformSpec, parse_outputs, parse_params, run_transform
 from ..lineage_view import JSONView, LineageView, transform_text
 from ..verbs import MAGIC, REV_HELP, Verb, arg
 
@@ -16,6 +14,10 @@ from ..verbs import MAGIC, REV_HELP, Verb, arg
 def _transform(ctx: Any, ns: argparse.Namespace) -> Any:
     if ctx.cell is None or ctx.run_cell is None:
         raise UsageError("transform runs a cell: write %%dv transform ... as the first line of the cell")
+    # imported here: capture, environment and HTTP are for transform cells, not every CLI start
+    from ..core import openlineage
+    from ..core.transform import TransformSpec, parse_outputs, parse_params, run_transform
+
     spec = TransformSpec(
         inputs=list(ns.inputs or []),
         outputs=parse_outputs(list(ns.outputs or [])),
@@ -43,6 +45,8 @@ def _transform(ctx: Any, ns: argparse.Namespace) -> Any:
 
 
 def _lineage(ctx: Any, ns: argparse.Namespace) -> Any:
+    from ..core import lineage, openlineage
+
     repo = ctx.repo()
     graph = lineage.lineage(repo, ns.rev, direction="down" if ns.down else "up", depth=ns.depth)
     if ns.openlineage:
@@ -53,6 +57,8 @@ def _lineage(ctx: Any, ns: argparse.Namespace) -> Any:
 
 
 def _show_transform(ctx: Any, ns: argparse.Namespace) -> Any:
+    from ..core import lineage
+
     record = lineage.get(ctx.repo(), ns.id)
     return JSONView(record) if ns.json else views.Message(transform_text(record))
 

@@ -13,9 +13,8 @@ import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import tabular
 from .chunking import SMALL_FILE, Cancelled, chunk_and_store
@@ -38,8 +37,7 @@ DIRNAME_REL = ".datavc"
 HASH_WORKERS = 4
 
 
-@dataclass(frozen=True)
-class WorkFile:
+class WorkFile(NamedTuple):  # a tuple: scans of 20,000 files make 20,000 of these
     rel: str  # path inside the dataset
     abs: str
     st: os.stat_result

@@ -8,6 +8,7 @@ on every load.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from .errors import CorruptMetadata, DataVCError
 from .paths import safe_relpath
 
 FORMAT = "datavc.manifest"
+# a relative path of plain segments: no empty, "." or ".." segment, no backslash, NUL or drive colon
+_PLAIN_PATH = re.compile(r"(?:(?!\.\.?(?:/|$))[^/\\\x00:]+/)*(?!\.\.?$)[^/\\\x00:]+")
 VERSION = 1
 
 
@@ -44,7 +47,10 @@ class FileEntry:
             raise ValueError(f"chunk sizes of {d['path']!r} do not add up to its size")
         if not isinstance(d.get("table"), (dict, type(None))):
             raise ValueError(f"table description of {d['path']!r} is not an object")
-        return cls(safe_relpath(d["path"]), int(d["size"]), str(d["hash"]), parsed, d.get("table"))
+        path = d["path"]
+        if not (isinstance(path, str) and _PLAIN_PATH.fullmatch(path)):
+            safe_relpath(path)  # the slow, exact check (and its message) for anything unusual
+        return cls(path, int(d["size"]), str(d["hash"]), parsed, d.get("table"))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ derived from the transform id.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -83,6 +81,9 @@ def events(repo: Repo, record: dict[str, Any]) -> list[dict[str, Any]]:
 
 def post(url: str, payloads: list[dict[str, Any]], timeout: float = 10.0) -> None:
     """POST each event to an OpenLineage HTTP endpoint (``{url}/api/v1/lineage``)."""
+    import urllib.error  # only when posting: keeps http.client out of every CLI start
+    import urllib.request
+
     endpoint = url.rstrip("/") + "/api/v1/lineage"
     for event in payloads:
         req = urllib.request.Request(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import posixpath
 from pathlib import Path
 
 from .errors import PathError, UnsafePath
@@ -15,8 +14,8 @@ def safe_relpath(rel: str) -> str:
         raise UnsafePath(f"unsafe path in metadata: {rel!r}")
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
         raise UnsafePath(f"unsafe path in metadata: {rel!r} is absolute")
-    parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts) or posixpath.normpath(rel) != rel:
+    # no empty, "." or ".." segment: that is exactly what makes a relative path normalized
+    if any(p in ("", ".", "..") for p in rel.split("/")):
         raise UnsafePath(f"unsafe path in metadata: {rel!r} is not a normalized path inside its folder")
     return rel
 

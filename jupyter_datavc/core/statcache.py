@@ -28,6 +28,35 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 
+class CachedEntry:
+    """What hashing a file gave; ``chunks`` and ``table`` are decoded on first use."""
+
+    __slots__ = ("_chunks", "_table", "hash", "path", "size")
+
+    def __init__(self, path: str, size: int, digest: str, chunks: str | None, table: str | None) -> None:
+        self.path, self.size, self.hash = path, size, digest
+        self._chunks: Any = chunks
+        self._table: Any = table
+
+    @property
+    def chunks(self) -> tuple[tuple[str, int], ...]:
+        if self._chunks is None:  # stored as NULL: the file is its one chunk (or empty)
+            self._chunks = ((self.hash, self.size),) if self.size else ()
+        elif isinstance(self._chunks, str):
+            self._chunks = tuple((str(c[0]), int(c[1])) for c in json.loads(self._chunks))
+        return self._chunks  # type: ignore[no-any-return]
+
+    @property
+    def table(self) -> dict[str, Any] | None:
+        if isinstance(self._table, str):
+            self._table = json.loads(self._table)
+        return self._table  # type: ignore[no-any-return]
+
+
+def _one_chunk(e: FileEntry) -> bool:
+    return e.chunks == (((e.hash, e.size),) if e.size else ())
+
+
 def stat_key(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -48,8 +77,12 @@ class StatCache:
             self._local.db = db
         return db
 
-    def lookup_prefix(self, prefix: str) -> dict[str, tuple[tuple[int, int, int], bool, FileEntry]]:
-        """Every entry for ``prefix`` itself or below it, keyed by repo-relative path."""
+    def lookup_prefix(self, prefix: str) -> dict[str, tuple[tuple[int, int, int], bool, CachedEntry]]:
+        """Every entry for ``prefix`` itself or below it, keyed by repo-relative path.
+
+        Chunk lists and table metadata stay encoded until a caller reads them: ``status`` needs
+        only the hash of 20,000 files, not their chunk lists.
+        """
         db = self._db()
         if prefix:
             rows = db.execute(
@@ -58,13 +91,10 @@ class StatCache:
             ).fetchall()
         else:
             rows = db.execute("SELECT * FROM files").fetchall()
-        out = {}
-        for path, ino, size, mtime_ns, digest, chunks, tab, racy in rows:
-            entry = FileEntry(
-                path, size, digest, tuple(tuple(c) for c in json.loads(chunks)), json.loads(tab) if tab else None
-            )
-            out[path] = ((ino, size, mtime_ns), bool(racy), entry)
-        return out
+        return {
+            path: ((ino, size, mtime_ns), bool(racy), CachedEntry(path, size, digest, chunks, tab))
+            for path, ino, size, mtime_ns, digest, chunks, tab, racy in rows
+        }
 
     def store(self, items: list[tuple[str, os.stat_result, FileEntry]], hashed_at_ns: int | None = None) -> None:
         now = hashed_at_ns if hashed_at_ns is not None else time.time_ns()
@@ -75,7 +105,7 @@ class StatCache:
                 st.st_size,
                 st.st_mtime_ns,
                 e.hash,
-                json.dumps([list(c) for c in e.chunks]),
+                None if _one_chunk(e) else json.dumps([list(c) for c in e.chunks]),
                 json.dumps(e.table) if e.table is not None else None,
                 int(now - st.st_mtime_ns < RACY_NS),
             )
