@@ -47,7 +47,7 @@ def test_verify_exit_codes(store: Repo, capsys: pytest.CaptureFixture[str]) -> N
     code, _, err = run(capsys, "verify", "nope")
     assert code == 2 and "unknown dataset" in err
     code, _, err = run(capsys, "verify", "--remote")
-    assert code == 2 and "not available yet" in err
+    assert code == 2 and "no default remote" in err
 
 
 def test_audit_log_verify_report_and_json(store: Repo, capsys: pytest.CaptureFixture[str]) -> None:

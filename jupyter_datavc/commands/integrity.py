@@ -59,7 +59,7 @@ VERBS = (
         (
             arg("target", nargs="?", metavar="NAME[@REV]", help="a dataset (its latest version) or one version"),
             arg("--all", action="store_true", help="every version, not only the latest"),
-            arg("--remote", action="store_true", help="check the remote's copy too (comes with remotes)"),
+            arg("--remote", action="store_true", help="check the default remote's copy instead of the local store"),
         ),
         _verify,
     ),

@@ -183,8 +183,10 @@ def _targets(repo: Repo, rev: str | None, all: bool) -> tuple[list[str], int | N
 
 def verify(repo: Repo, rev: str | None = None, all: bool = False, remote: str | None = None) -> VerifyReport:
     """Check ``rev`` (default: the latest version of every dataset; ``all``: every version)."""
-    if remote is not None:
-        raise UsageError("verify --remote is not available yet: it comes with remotes (push/pull)")
+    if remote is not None:  # the remote's copy instead of the local store
+        from .verify_remote import verify_remote
+
+        return verify_remote(repo, rev, all, remote)
     names, only = _targets(repo, rev, all)
     report = VerifyReport()
     checker = _Checker(repo, report)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import random
+from pathlib import Path
 
 import pytest
 from integrity_util import build_store, craft_version, flip_bit, manifest_doc, referenced, rewrite
 
-from jupyter_datavc.core.errors import UnknownDataset, UnknownRevision, UsageError
+from jupyter_datavc.core.errors import RemoteError, UnknownDataset, UnknownRevision, UsageError
 from jupyter_datavc.core.objects import hash_bytes
 from jupyter_datavc.core.repo import Repo
 from jupyter_datavc.core.verify import verify
@@ -128,5 +129,36 @@ def test_verify_arguments(store: Repo) -> None:
         verify(store, "imgs@v7")
     with pytest.raises(UsageError, match="--all"):
         verify(store, "imgs@v1", all=True)
-    with pytest.raises(UsageError, match="not available yet"):
-        verify(store, remote="origin")
+    with pytest.raises(RemoteError, match="no default remote"):
+        verify(store, remote="default")
+
+
+def test_verify_remote_finds_every_problem_on_the_remote(store: Repo, tmp_path: Path) -> None:
+    from jupyter_datavc.core import remote
+
+    remote.add_remote(store, "origin", (tmp_path / "remote").as_uri())
+    store = Repo(store.root)
+    remote.push(store)
+    clean = verify(store, all=True, remote="default")
+    assert clean.ok and clean.chunks > 0 and clean.versions
+    # Given a remote whose copy is damaged three ways
+    v1 = store.resolve("blob@v1")
+    chunks = [oid for f in store.manifest(v1).files for oid, _ in f.chunks]
+    objects = tmp_path / "remote" / "objects"
+    flipped = objects / chunks[0][:2] / chunks[0][2:]
+    os.chmod(flipped, 0o644)
+    data = bytearray(flipped.read_bytes())
+    data[0] ^= 1
+    flipped.write_bytes(bytes(data))
+    v2 = store.resolve("blob@v2")
+    gone = next(oid for f in store.manifest(v2).files for oid, _ in f.chunks if oid not in chunks)
+    (objects / gone[:2] / gone[2:]).unlink()
+    latest = store.resolve("imgs")
+    (tmp_path / "remote" / "manifests" / latest.manifest[:2] / latest.manifest[2:]).unlink()
+    # When the remote is verified, Then each damage is named, and the local store is still fine
+    report = verify(store, all=True, remote="origin")
+    kinds = {(p.kind, p.detail.split()[1]) for p in report.problems}
+    assert ("hash-mismatch", chunks[0]) in kinds
+    assert ("missing-chunk", gone) in kinds
+    assert ("dangling-ref", latest.manifest) in kinds
+    assert verify(store, all=True).ok
