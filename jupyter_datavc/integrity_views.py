@@ -141,4 +141,11 @@ def purge_view(res: PurgeResult) -> Report:
         f"{res.shared} chunk(s) stay: other versions hold them",
         "files in the workspace were not touched",
     ]
+    if res.remote is not None:
+        r = res.remote
+        if r.numbers:
+            extra = " and its manifest" if r.manifest_removed else ""
+            lines.append(f"remote {r.remote}: removed {r.chunks} chunk(s) ({human_size(r.bytes)}){extra}")
+        else:
+            lines.append(f"remote {r.remote}: never held this version")
     return Report(f"purged {res.version.ref}: removed {res.chunks} chunk(s) ({human_size(res.bytes)}){manifest}", lines)

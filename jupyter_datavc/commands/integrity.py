@@ -49,7 +49,11 @@ def _gc(ctx: Any, ns: argparse.Namespace) -> Any:
 
 
 def _purge(ctx: Any, ns: argparse.Namespace) -> Any:
-    return views.purge_view(purge(ctx.repo(), ns.rev, ns.reason))
+    repo = ctx.repo()
+    from ..core.remote import default_remote
+
+    remote = None if ns.local_only or default_remote(repo) is None else "default"
+    return views.purge_view(purge(repo, ns.rev, ns.reason, remote=remote))
 
 
 VERBS = (
@@ -82,8 +86,12 @@ VERBS = (
     ),
     Verb(
         "purge",
-        "erase the bytes only one version holds (its history stays, marked purged)",
-        (arg("rev", help=REV_HELP), arg("--reason", required=True, help="why (recorded with the purge)")),
+        "erase the bytes only one version holds, here and on the default remote (its history stays)",
+        (
+            arg("rev", help=REV_HELP),
+            arg("--reason", required=True, help="why (recorded with the purge)"),
+            arg("--local-only", action="store_true", help="leave the default remote's copy alone"),
+        ),
         _purge,
     ),
 )

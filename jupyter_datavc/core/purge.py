@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import DataVCError, UsageError
 from .gc import forget_stat_entries, remove_objects, remove_paths, size_of
@@ -42,6 +42,7 @@ class PurgeResult:
     bytes: int
     shared: int  # chunks of the version kept because something else needs them
     manifest_removed: bool
+    remote: Any = None  # a purge_remote.RemotePurgeResult when the remote's copy was purged too
 
 
 def _read_manifest(repo: Repo, version: Version) -> Manifest | None:
@@ -53,8 +54,20 @@ def _read_manifest(repo: Repo, version: Version) -> Manifest | None:
         return None
 
 
-def purge(repo: Repo, rev: str, reason: str, *, author: str | None = None, timeout: float | None = None) -> PurgeResult:
-    """Remove the bytes only ``rev`` holds and mark it purged with ``reason``."""
+def purge(
+    repo: Repo,
+    rev: str,
+    reason: str,
+    *,
+    author: str | None = None,
+    timeout: float | None = None,
+    remote: str | None = None,
+) -> PurgeResult:
+    """Remove the bytes only ``rev`` holds and mark it purged with ``reason``.
+
+    With ``remote`` (a remote's name, or "default"), the remote's copy is purged first; if that
+    fails, nothing changes here either, so the purge can simply be run again.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise UsageError("purge needs a reason (--reason TEXT); it is recorded with the purge")
@@ -71,6 +84,13 @@ def purge(repo: Repo, rev: str, reason: str, *, author: str | None = None, timeo
         own_files = {f.hash for f in manifest.files} - keep.file_hashes if manifest is not None else set()
         drop_manifest = version.manifest not in keep.manifests
         when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        remote_result = None
+        if remote is not None:
+            from .purge_remote import purge_remote
+
+            doc = {"dataset": version.dataset, "version": version.number, "manifest": version.manifest}
+            doc.update(reason=reason, author=author, time=when)
+            remote_result = purge_remote(repo, version, doc, None if remote == "default" else remote)
         write_record(repo, version, reason, author, when)
         forget_stat_entries(repo, keep.chunks)
         size = sum(size_of(repo.objects.path(oid)) for oid in own)
@@ -80,7 +100,9 @@ def purge(repo: Repo, rev: str, reason: str, *, author: str | None = None, timeo
             remove_objects(repo.manifests, [version.manifest])
             cache.append(repo.dir / "cache" / "trees" / version.manifest)
         remove_paths(cache)
-    result = PurgeResult(version, reason, author, when, len(own), size, len(mine) - len(own), drop_manifest)
+    result = PurgeResult(
+        version, reason, author, when, len(own), size, len(mine) - len(own), drop_manifest, remote_result
+    )
     repo.audit(
         "purge",
         by=author,
@@ -90,5 +112,6 @@ def purge(repo: Repo, rev: str, reason: str, *, author: str | None = None, timeo
         reason=reason,
         chunks=len(own),
         bytes=size,
+        remote=remote_result.remote if remote_result is not None else None,
     )
     return result

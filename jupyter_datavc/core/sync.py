@@ -30,6 +30,7 @@ from .remote_refs import (
     version_bytes,
 )
 from .revision import parse_rev
+from .tombstones import is_purged
 from .transfer import download, missing_on_remote, require, upload
 
 if TYPE_CHECKING:
@@ -205,7 +206,14 @@ def pull(repo: Repo, remote: RemoteFS, target: str | None, job: Job, *, all_refs
             for old, new in merge_into_local(repo, name, read_remote_refs(repo, remote, name)).items():
                 result.renumbered.append((name, old, new))
             pull_tags(repo, remote, name)
+    from .purge_remote import pull_purge_records
+
+    for name in names:  # erasures done from another clone reach this store too
+        for ref in pull_purge_records(repo, remote, name):
+            result.notices.append(f"{ref} was purged on the remote; its data is gone here too")
     versions = [repo.resolve(spec)] if spec is not None else [v for n in names if (v := repo.refs.latest(n))]
+    if spec is None:
+        versions = [v for v in versions if not is_purged(repo, v)]
     job.set_phase("reading manifests")
     needed: dict[str, int] = {}
     for v in versions:
