@@ -200,6 +200,7 @@ class JobManager:
         finished = [j for j in self._jobs.values() if j.done]
         for j in finished[: max(0, len(finished) - KEEP_FINISHED)]:
             del self._jobs[j.id]
+        prune_job_files(self.jobs_dir)
 
     def get(self, job_id: str) -> Job:
         with self._lock:
@@ -243,6 +244,22 @@ def request_cancel(jobs_dir: Path, job_id: str) -> dict[str, Any]:
         raise UnknownJob(job_id, [j["id"] for j in read_job_files(jobs_dir)])
     (jobs_dir / f"{hits[0]['id']}.cancel").touch()
     return hits[0]
+
+
+def prune_job_files(jobs_dir: Path, keep: int = KEEP_FINISHED) -> None:
+    """Delete the status files of ended jobs (of any process) beyond the newest ``keep``."""
+    try:
+        files = sorted(jobs_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for path in files[keep:]:
+        try:
+            doc = json.loads(path.read_bytes())
+            if doc.get("state") in TERMINAL or not _pid_alive(int(doc.get("pid", 0))):
+                path.unlink()
+                path.with_suffix(".cancel").unlink(missing_ok=True)
+        except (OSError, ValueError):
+            continue
 
 
 def read_job_files(jobs_dir: Path) -> list[dict[str, Any]]:

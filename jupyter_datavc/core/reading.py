@@ -29,7 +29,7 @@ def write_entry(repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int 
     tmp = dest.with_name(f".tmp-{dest.name}-{uuid.uuid4().hex[:8]}") if atomic else dest
     whole = xxhash.xxh3_128()
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)  # the fd stays writable
         try:
             for oid, size in entry.chunks:
                 data = repo.objects.get(oid, where=where, size=size)
@@ -41,7 +41,6 @@ def write_entry(repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int 
             os.close(fd)
         if whole.hexdigest() != entry.hash:
             raise CorruptObject(entry.hash, "assembled file does not match its hash", where)
-        os.chmod(tmp, mode)
         if atomic:
             os.replace(tmp, dest)
     except BaseException as err:

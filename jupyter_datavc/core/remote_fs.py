@@ -18,8 +18,6 @@ Every error becomes one :class:`RemoteError` line that names the remote and what
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import os
 import random
@@ -34,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from .errors import DataVCError, RemoteError
-from .objects import sync_filesystem, write_atomic
+from .objects import start_writeback, sync_filesystem, write_atomic
 
 OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory", "oss", "r2"})
 CONDITIONAL_CREATE = frozenset({"s3", "s3a"})
@@ -44,17 +42,6 @@ _NETWORK = frozenset(
 )
 _memory_lock = threading.Lock()
 _NO_COPY_RANGE = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF, errno.EPERM})
-
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-_sync_file_range = getattr(_libc, "sync_file_range", None)
-
-
-def start_writeback(fd: int) -> None:
-    """Start writing a file's dirty pages to disk without waiting (Linux ``sync_file_range``), so the
-    one ``syncfs`` before the refs finds most of the push already on disk."""
-    if _sync_file_range is not None:
-        _sync_file_range(fd, ctypes.c_longlong(0), ctypes.c_longlong(0), 2)  # SYNC_FILE_RANGE_WRITE
 
 
 def _reason(err: BaseException) -> str:

@@ -212,33 +212,48 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
     return CheckoutResult(version, base, sorted(e.path for e, _ in to_write), to_remove, len(targets) - len(to_write))
 
 
+STAGE_BATCH = 64  # files per task: one hand-off per batch, not per file
+
+
 def _stage(repo: Repo, version: Version, to_write: list[tuple[FileEntry, Path]]) -> list[tuple[Path, Path]]:
     """Write every file to a temp name beside its destination; return (temp, destination) pairs."""
+    for parent in sorted({dest.parent for _, dest in to_write}):
+        parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".tmp-{uuid.uuid4().hex[:8]}"
 
-    def one(item: tuple[FileEntry, Path]) -> tuple[Path, Path]:
-        entry, dest = item
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{dest.name}")
-        write_entry(repo, entry, tmp, f"{version.ref} ({entry.path})", atomic=False)
-        return tmp, dest
+    def batch(start: int) -> list[tuple[Path, Path]]:
+        done = []
+        try:
+            for i, (entry, dest) in enumerate(to_write[start : start + STAGE_BATCH], start):
+                tmp = dest.with_name(f"{prefix}-{i}-{dest.name}")
+                write_entry(repo, entry, tmp, f"{version.ref} ({entry.path})", atomic=False)
+                done.append((tmp, dest))
+        except BaseException:
+            _unlink_all(done)
+            raise
+        return done
 
     staged: list[tuple[Path, Path]] = []
     with ThreadPoolExecutor(WRITE_WORKERS, thread_name_prefix="datavc-checkout") as pool:
-        futures = [pool.submit(one, item) for item in to_write]
+        futures = [pool.submit(batch, i) for i in range(0, len(to_write), STAGE_BATCH)]
         error: BaseException | None = None
         for fut in futures:
             try:
-                staged.append(fut.result())
+                staged.extend(fut.result())
             except BaseException as err:  # keep collecting so every temp file gets cleaned up
                 error = error or err
         if error is not None:
-            for tmp, _ in staged:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            _unlink_all(staged)
             raise error
     return staged
+
+
+def _unlink_all(staged: list[tuple[Path, Path]]) -> None:
+    for tmp, _ in staged:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def _prune_empty_dirs(base: Path, rel_dirs: set[str]) -> None:
