@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import hashlib
 import json
 import math
 import mmap
@@ -93,6 +94,7 @@ QUICK = Sizes(big=64 * MiB, files=500, file_size=50_000, runs=3, prime=False)
 class Sample:
     seconds: float
     rss_mib: float
+    other_cores: float = 0.0  # cores other processes kept busy meanwhile (their load skews the time)
     out: str = field(default="", repr=False)
 
 
@@ -103,6 +105,7 @@ class Step:
     argv: list[str]
     cwd: Path
     expect: str = ""
+    warm: tuple[Path, ...] = ()  # files or folders the command reads: read just before the clock starts
 
 
 def log(msg: str) -> None:
@@ -124,6 +127,7 @@ def timed(step: Step) -> Sample:
     memory (Python spawns with vfork, and exec keeps the old address space's high-water mark).
     """
     rss_file = WORK / "last-command.rss"
+    watch = CpuWatch()
     with open(WORK / "last-command.log", "w+b") as out:
         start = time.perf_counter()
         proc = subprocess.run(
@@ -139,7 +143,7 @@ def timed(step: Step) -> Sample:
     if proc.returncode != 0 or step.expect not in text:
         why = f"exited {proc.returncode}" if proc.returncode else f"printed no {step.expect!r}"
         raise BenchError(f"{shlex.join(step.argv)} (in {step.cwd}) {why}:\n{text[-3000:]}")
-    return Sample(seconds, int(rss_file.read_text().split()[-1]) / KiB, text)
+    return Sample(seconds, int(rss_file.read_text().split()[-1]) / KiB, watch.foreign_cores(), text)
 
 
 def prime_memory(nbytes: int) -> None:
@@ -220,14 +224,14 @@ class DataVC(Tool):
         return [str(DATAVC), "-C", str(repo), *args]
 
     def add(self, repo: Path, rel: str, expect: str = "") -> Step:
-        return Step(self._cli(repo, "add", rel, "--name", dataset_name(rel)), repo, expect)
+        return Step(self._cli(repo, "add", rel, "--name", dataset_name(rel)), repo, expect, (repo,))
 
     def status(self, repo: Path) -> Step:
-        return Step(self._cli(repo, "status"), repo, "clean")
+        return Step(self._cli(repo, "status"), repo, "clean", (repo,))
 
     def checkout(self, repo: Path, rel: str, to: Path | None = None) -> Step:
         extra = ["--to", str(to)] if to is not None else []
-        return Step(self._cli(repo, "checkout", f"{dataset_name(rel)}@v1", *extra), repo, "checked out")
+        return Step(self._cli(repo, "checkout", f"{dataset_name(rel)}@v1", *extra), repo, "checked out", (repo,))
 
 
 class Dvc(Tool):
@@ -245,15 +249,15 @@ class Dvc(Tool):
         return Dvc(folder)
 
     def add(self, repo: Path, rel: str, expect: str = "") -> Step:
-        return Step([str(DVC), "add", rel], repo, expect)
+        return Step([str(DVC), "add", rel], repo, expect, (repo,))
 
     def status(self, repo: Path) -> Step:
-        return Step([str(DVC), "status"], repo, "up to date")
+        return Step([str(DVC), "status"], repo, "up to date", (repo,))
 
     def checkout(self, repo: Path, rel: str, to: Path | None = None) -> Step:
         if to is not None:
             raise BenchError("dvc checks out into its workspace only")
-        return Step([str(DVC), "checkout", f"{rel}.dvc"], repo)
+        return Step([str(DVC), "checkout", f"{rel}.dvc"], repo, "", (repo,))
 
 
 # -- cases: contestants, the runner and its results ------------------------------------------------
@@ -278,8 +282,12 @@ class ToolRuns:
     warmup: Sample | None = None
 
     @property
+    def times(self) -> list[float]:
+        return [s.seconds for s in self.samples]
+
+    @property
     def median(self) -> float:
-        return statistics.median(s.seconds for s in self.samples)
+        return statistics.median(self.times)
 
     @property
     def peak_rss(self) -> float:
@@ -303,11 +311,12 @@ class CaseResult:
             "tools": {
                 name: {
                     "median_s": runs.median,
-                    "min_s": min(s.seconds for s in runs.samples),
-                    "max_s": max(s.seconds for s in runs.samples),
-                    "samples_s": [s.seconds for s in runs.samples],
+                    "min_s": min(runs.times),
+                    "max_s": max(runs.times),
+                    "samples_s": runs.times,
                     "warmup_s": runs.warmup.seconds if runs.warmup else None,
                     "peak_rss_mib": runs.peak_rss,
+                    "other_cores": [round(s.other_cores, 2) for s in runs.samples],
                     "vs_cp": self.ratio(name, "cp"),
                     "vs_dvc": self.ratio(name, "dvc"),
                 }
@@ -323,6 +332,7 @@ class Ctx:
     src_many: Path
     datavc: DataVC
     dvc: Dvc
+    quiet_wait: float  # seconds to wait, at most, for other processes to go quiet before a command
     kept: dict[tuple[str, str], Path] = field(default_factory=dict)
 
     @property
@@ -333,9 +343,16 @@ class Ctx:
         slug = "".join(c if c.isalnum() else "-" for c in tool)
         return WORK / "runs" / case / f"{slug}-{'warmup' if rep < 0 else rep}"
 
-    def settle(self, writes: int) -> None:
-        """Flush dirty pages (so no command pays for an earlier one's writeback), then prime memory."""
+    def settle(self, step: Step, writes: int) -> None:
+        """Get the machine ready for one timed command (see README, "Method").
+
+        Flush dirty pages (no command pays for an earlier one's write-back), read the command's
+        inputs (this VM pages out file pages unused for a minute), wait for other processes to be
+        quiet, and prime memory for what the command will write.
+        """
         os.sync()
+        warm_cache(step.warm)
+        wait_for_quiet(self.quiet_wait)
         if self.sizes.prime and writes:
             prime_memory(writes + min(writes, PRIME_MARGIN))
 
@@ -358,11 +375,11 @@ def run_case(ctx: Ctx, case: Case) -> CaseResult:
         for c in rotated(case.contestants, rep):
             folder = fresh_dir(ctx.run_folder(case.key, c.tool, rep))
             step = c.prepare(folder)
-            ctx.settle(case.writes)
+            ctx.settle(step, case.writes)
             sample = timed(step)
             log(
                 f"   {'warm-up' if rep < 0 else f'run {rep + 1}'}  {c.tool:<16} {sample.seconds:8.3f} s"
-                f"  {sample.rss_mib:6.0f} MiB"
+                f"  {sample.rss_mib:6.0f} MiB  (other processes: {sample.other_cores:.2f} cores)"
             )
             if rep < 0:
                 tools[c.tool].warmup = sample
@@ -381,8 +398,8 @@ def cp_contestant(src: Path, sync: bool = False) -> Contestant:
     def prepare(folder: Path) -> Step:
         dst = str(folder / src.name)
         if sync:
-            return Step(["sh", "-c", 'cp -r "$1" "$2" && sync', "sh", str(src), dst], folder)
-        return Step(["cp", "-r", str(src), dst], folder)
+            return Step(["sh", "-c", 'cp -r "$1" "$2" && sync', "sh", str(src), dst], folder, warm=(src,))
+        return Step(["cp", "-r", str(src), dst], folder, warm=(src,))
 
     return Contestant("cp+sync" if sync else "cp", prepare)
 
@@ -464,8 +481,9 @@ def store_growth(ctx: Ctx) -> dict[str, Any]:
         repo = ctx.kept["add_big", tool.name]
         before = du_bytes(repo / tool.store_dir)
         overwrite(repo / ctx.src_big.name, offset, payload)
-        ctx.settle(size)
-        sample = timed(tool.add(repo, ctx.src_big.name))
+        step = tool.add(repo, ctx.src_big.name)
+        ctx.settle(step, size)
+        sample = timed(step)
         after = du_bytes(repo / tool.store_dir)
         out[tool.name] = {
             "store_bytes_v1": before,
@@ -474,6 +492,7 @@ def store_growth(ctx: Ctx) -> dict[str, Any]:
             "ratio_v2": after / size,
             "readd_s": sample.seconds,
             "peak_rss_mib": sample.rss_mib,
+            "other_cores": sample.other_cores,
         }
         log(
             f"   {tool.name:<7} re-add {sample.seconds:.2f} s; store {human(before)} -> {human(after)}"
@@ -538,9 +557,13 @@ def latency_case(ctx: Ctx) -> dict[str, Any]:
         folder = fresh_dir(ctx.run_folder("latency", "datavc", rep))
         ctx.datavc.init(folder)
         copy_data(ctx.src_big, folder / "big.bin")
-        ctx.settle(ctx.sizes.big)
-        sample = timed(Step([str(PYTHON), str(Path(__file__).resolve()), "--latency-probe", str(folder)], folder))
-        doc = json.loads(sample.out.strip().splitlines()[-1]) | {"peak_rss_mib": sample.rss_mib}
+        step = Step(
+            [str(PYTHON), str(Path(__file__).resolve()), "--latency-probe", str(folder)], folder, warm=(folder,)
+        )
+        ctx.settle(step, ctx.sizes.big)
+        sample = timed(step)
+        doc = json.loads(sample.out.strip().splitlines()[-1])
+        doc |= {"peak_rss_mib": sample.rss_mib, "other_cores": sample.other_cores}
         busy = doc["busy"]
         log(
             f"   {'warm-up' if rep < 0 else f'run {rep + 1}'}  add {doc['add_s']:.2f} s, p50 {busy['p50_ms']:.2f} ms,"
@@ -574,12 +597,33 @@ def write_random_file(path: Path, size: int) -> None:
             f.write(os.urandom(min(64 * MiB, size - start)))
 
 
-def warm_cache(paths: list[Path]) -> None:
-    buf = memoryview(bytearray(16 * MiB))
+def files_under(paths: Sequence[Path]) -> list[str]:
+    out = []
     for path in paths:
+        if path.is_file():
+            out.append(str(path))
+        for folder, _, names in os.walk(path):
+            out += [os.path.join(folder, n) for n in names]
+    return [p for p in out if not os.path.islink(p)]
+
+
+def warm_cache(paths: Sequence[Path]) -> None:
+    """Read every file under ``paths`` once, so the next command finds them in the page cache."""
+    buf = memoryview(bytearray(16 * MiB))
+    for path in files_under(paths):
         with open(path, "rb", buffering=0) as f:
             while f.readinto(buf):
                 pass
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.2, window: float = 0.5) -> None:
+    """Wait (at most ``max_wait`` s) until other processes use under ``threshold`` cores."""
+    deadline = time.perf_counter() + max_wait
+    while time.perf_counter() < deadline:
+        watch = CpuWatch()
+        time.sleep(window)
+        if watch.foreign_cores() < threshold:
+            return
 
 
 def make_data(sizes: Sizes) -> tuple[Path, Path]:
@@ -619,22 +663,22 @@ def git_state() -> dict[str, Any]:
 
 
 class CpuWatch:
-    """CPU seconds that other processes used while the benchmark ran (others' load skews timings)."""
+    """User CPU that other processes used while the benchmark ran (others' load skews timings)."""
 
     def __init__(self) -> None:
         self.start = time.perf_counter(), self._busy(), self._own()
 
     @staticmethod
     def _busy() -> float:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+        """User-space CPU seconds of the whole machine (kernel threads writing our data back are not load)."""
+        user, nice = (int(x) for x in Path("/proc/stat").read_text().split()[1:3])
+        return (user + nice) / os.sysconf("SC_CLK_TCK")
 
     @staticmethod
     def _own() -> float:
         import resource
 
-        own = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-        return sum(r.ru_utime + r.ru_stime for r in own)
+        return sum(resource.getrusage(who).ru_utime for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
     def foreign_cores(self) -> float:
         """Average number of cores other processes kept busy since the start."""
@@ -653,7 +697,19 @@ def machine() -> dict[str, Any]:
     }
 
 
-def setup(sizes: Sizes) -> Ctx:
+def snapshot_package() -> str:
+    """Run a frozen copy of jupyter_datavc (others may edit the tree during a run); its digest."""
+    dest = WORK / "snapshot" / "jupyter_datavc"
+    shutil.rmtree(dest.parent, ignore_errors=True)
+    shutil.copytree(PROJECT / "jupyter_datavc", dest, ignore=shutil.ignore_patterns("__pycache__", "labextension"))
+    ENV["PYTHONPATH"] = str(dest.parent)  # ahead of the editable install's path entry
+    digest = hashlib.sha256()
+    for path in sorted(files_under([dest])):
+        digest.update(path.encode() + b"\0" + Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def setup(sizes: Sizes, quiet_wait: float) -> Ctx:
     for sub in ("runs", "templates", "dvc-site-cache"):
         shutil.rmtree(WORK / sub, ignore_errors=True)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -661,8 +717,8 @@ def setup(sizes: Sizes) -> Ctx:
     datavc = DataVC.make_template(WORK / "templates" / "datavc")
     dvc = Dvc.make_template(WORK / "templates" / "dvc")
     log("reading the source data once (page cache)")
-    warm_cache([big, *many.rglob("*.bin")])
-    return Ctx(sizes, big, many, datavc, dvc)
+    warm_cache([big, many])
+    return Ctx(sizes, big, many, datavc, dvc, quiet_wait)
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -673,7 +729,7 @@ def fmt_ratio(x: float | None) -> str:
 def case_rows(result: CaseResult) -> list[list[str]]:
     rows = []
     for name, runs in result.tools.items():
-        lo, hi = min(s.seconds for s in runs.samples), max(s.seconds for s in runs.samples)
+        lo, hi = min(runs.times), max(runs.times)
         rows.append(
             [
                 result.title,
@@ -683,12 +739,13 @@ def case_rows(result: CaseResult) -> list[list[str]]:
                 fmt_ratio(result.ratio(name, "cp")),
                 fmt_ratio(result.ratio(name, "dvc")),
                 f"{runs.peak_rss:.0f}",
+                f"{max(s.other_cores for s in runs.samples):.2f}",
             ]
         )
     return rows
 
 
-CASE_HEADERS = ["case", "tool", "median s", "min–max s", "vs cp", "vs dvc", "peak RSS MiB"]
+CASE_HEADERS = ["case", "tool", "median s", "min–max s", "vs cp", "vs dvc", "peak RSS MiB", "other load"]
 
 
 def markdown(headers: list[str], rows: list[list[str]]) -> str:
@@ -701,7 +758,8 @@ def print_case(result: CaseResult) -> None:
     print(f"\n{result.title}")
     for row in case_rows(result):
         print(
-            f"  {row[1]:<16} median {row[2]:>8} s  ({row[3]})  {row[4]:>7} vs cp  {row[5]:>7} vs dvc  {row[6]:>5} MiB",
+            f"  {row[1]:<16} median {row[2]:>8} s  ({row[3]})  {row[4]:>7} vs cp  {row[5]:>7} vs dvc  {row[6]:>5} MiB"
+            f"  other load {row[7]}",
             flush=True,
         )
 
@@ -721,8 +779,8 @@ def target_rows(report: dict[str, Any]) -> list[list[str]]:
     rows = []
     for key, (what, limit, unit) in TARGETS.items():
         value = measured[key]
-        verdict = "met" if value <= limit else f"MISSED ({value / limit:.2f}x the limit)"
-        rows.append([what.format(**names), f"<= {limit:g} {unit}", f"{value:.3g} {unit}", verdict])
+        verdict = "met" if value <= limit else f"MISSED by {100 * (value / limit - 1):.1f}%"
+        rows.append([what.format(**names), f"<= {limit:g} {unit}", f"{value:.4g} {unit}", verdict])
     return rows
 
 
@@ -738,8 +796,9 @@ def summary(report: dict[str, Any], results: list[CaseResult]) -> str:
                 f"{g['readd_s']:.3f}",
                 "",
                 "",
-                "",
+                fmt_ratio(g["readd_s"] / growth["dvc"]["readd_s"] if tool != "dvc" else None),
                 f"{g['peak_rss_mib']:.0f}",
+                f"{g['other_cores']:.2f}",
             ]
         )
     store = [[t, f"{growth[t]['ratio_v1']:.3f}x", f"{growth[t]['ratio_v2']:.3f}x"] for t in ("datavc", "dvc")]
@@ -789,6 +848,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="prime memory before each timed command (default: on, off with --quick)",
     )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        help="before each timed command wait up to this many seconds for other processes to go quiet"
+        " (default 20, 0 with --quick)",
+    )
     p.add_argument("--keep", action="store_true", help="keep benchmarks/.work/ (and reuse its data next time)")
     p.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results-*.json)")
     p.add_argument("--latency-probe", type=Path, help=argparse.SUPPRESS)
@@ -821,7 +886,8 @@ def main(argv: list[str] | None = None) -> int:
         "dvc_config": Dvc.CONFIG,
     }
     try:
-        ctx = setup(sizes)
+        meta["datavc"]["snapshot_sha256"] = snapshot_package()
+        ctx = setup(sizes, args.quiet_wait if args.quiet_wait is not None else (0.0 if args.quick else 20.0))
         report, results = run_all(ctx)
     finally:
         if not args.keep:
