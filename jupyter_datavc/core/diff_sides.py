@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xxhash
-
 from . import tabular
 from .diff_json import JSON, one_line
 from .errors import UsageError
 from .ingest import WorkFile, scan
 from .manifest import FileEntry
+from .objects import hash_file
 from .reading import cached_file
 from .refs import Version
 from .statcache import stat_key
@@ -115,16 +114,6 @@ def version_side(repo: Repo, version: Version) -> Side:
         return cached_file(repo, entry, f"{version.ref} ({entry.path})")
 
     return Side(version.ref, version.dataset, version, manifest.kind, None, manifest.by_path(), local)
-
-
-def hash_file(path: str) -> str:
-    h = xxhash.xxh3_128()
-    with open(path, "rb", buffering=0) as f:
-        buf = bytearray(16 << 20)
-        view = memoryview(buf)
-        while n := f.readinto(view):
-            h.update(view[:n])
-    return h.hexdigest()
 
 
 def workspace_side(repo: Repo, version: Version) -> Side:

@@ -26,6 +26,16 @@ def hash_bytes(data: bytes | memoryview | bytearray) -> str:
     return xxhash.xxh3_128_hexdigest(data)
 
 
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """The xxh3-128 of a file's content, read in large pieces."""
+    h = xxhash.xxh3_128()
+    with open(path, "rb", buffering=0) as f:
+        view = memoryview(bytearray(16 << 20))
+        while n := f.readinto(view):
+            h.update(view[:n])
+    return h.hexdigest()
+
+
 def new_hasher() -> xxhash.xxh3_128:
     return xxhash.xxh3_128()
 

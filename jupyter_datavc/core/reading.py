@@ -12,6 +12,7 @@ import xxhash
 from . import tabular
 from .errors import CorruptObject, StorageError
 from .manifest import FileEntry, Manifest
+from .objects import hash_file
 from .paths import join_inside
 from .refs import Version
 from .revision import parse_rev
@@ -54,13 +55,7 @@ def write_entry(repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int 
 
 
 def verify_file(path: Path, digest: str, where: str) -> None:
-    h = xxhash.xxh3_128()
-    with open(path, "rb", buffering=0) as f:
-        buf = bytearray(16 << 20)
-        view = memoryview(buf)
-        while n := f.readinto(view):
-            h.update(view[:n])
-    if h.hexdigest() != digest:
+    if hash_file(path) != digest:
         raise CorruptObject(digest, f"cached copy {path} does not match", where)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xxhash
 from filelock import FileLock
 
 from .errors import PathError, StorageError, UnsafePath, UsageError, WorkspaceConflict
@@ -17,6 +16,7 @@ from .ingest import WorkFile, scan
 from .jobs import read_job_files
 from .locks import store_lock
 from .manifest import FileEntry, Manifest
+from .objects import hash_file
 from .paths import join_inside, to_repo_relative
 from .reading import write_entry
 from .refs import Version
@@ -56,14 +56,6 @@ class CheckoutResult:
     unchanged: int
 
 
-def _hash_file(path: str) -> str:
-    h = xxhash.xxh3_128()
-    with open(path, "rb", buffering=0) as f:
-        while chunk := f.read(8 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def current_hashes(repo: Repo, files: list[WorkFile], rel_of: Any) -> dict[str, str]:
     """Content hash of each workspace file: from the stat cache when its stat is unchanged."""
     cached = repo.statcache.lookup_prefix(rel_of(None)) if rel_of is not None else {}
@@ -73,7 +65,7 @@ def current_hashes(repo: Repo, files: list[WorkFile], rel_of: Any) -> dict[str, 
         if hit is not None and not hit[1] and hit[0] == stat_key(f.st):
             out[f.rel] = hit[2].hash
         else:
-            out[f.rel] = _hash_file(f.abs)
+            out[f.rel] = hash_file(f.abs)
     return out
 
 
