@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from datavc_sample import add_transform, make_sample_repo
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from jupyter_datavc.core.repo import Repo
 
@@ -217,11 +218,21 @@ def shot(page: Page, name: str) -> Path:
 
 def open_sidebar(page: Page, wait_for_datasets: bool = True) -> None:
     """Show the datavc panel of the left sidebar (as clicking its tab does) and wait for the datasets."""
-    page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jupyter-datavc-sidebar"]').wait_for()
-    page.evaluate("() => window.jupyterapp.shell.activateById('jupyter-datavc-sidebar')")
-    page.locator("#jupyter-datavc-sidebar").wait_for(state="visible")
-    if wait_for_datasets:
-        page.locator("#jupyter-datavc-sidebar .jp-DataVC-dataset").first.wait_for()
+    tab = page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jupyter-datavc-sidebar"]')
+    tab.wait_for()
+    first = page.locator("#jupyter-datavc-sidebar .jp-DataVC-dataset").first
+    for attempt in range(3):  # a just-started lab may still be laying out the shell: activate again
+        page.evaluate("() => window.jupyterapp.shell.activateById('jupyter-datavc-sidebar')")
+        page.locator("#jupyter-datavc-sidebar").wait_for(state="visible")
+        if not wait_for_datasets:
+            return
+        try:
+            first.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.evaluate("() => window.dispatchEvent(new Event('resize'))")
 
 
 def open_dataset(page: Page, name: str) -> None:
