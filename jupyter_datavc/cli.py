@@ -52,9 +52,26 @@ def _write_table(df: Any, out: str) -> str:
     return f"wrote {table.num_rows:,} rows to {out}"
 
 
+def _verb_name(argv: list[str]) -> str | None:
+    """The verb in ``argv`` (after the global ``-C DIR``), or None for help and other options."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "-C":
+            i += 2
+        elif token.startswith("-C"):
+            i += 1
+        elif token.startswith("-"):
+            return None
+        else:
+            return token
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser("datavc", CLI, _Parser, commands.all_verbs())
-    ns = parser.parse_args(argv)
+    args = sys.argv[1:] if argv is None else argv
+    parser = build_parser("datavc", CLI, _Parser, commands.verbs_for(_verb_name(args)))
+    ns = parser.parse_args(args)
     cwd = Path(ns.cwd).resolve() if ns.cwd else None
     ctx = commands.Context(cwd=cwd, present_job=_present_job_cli)
     try:

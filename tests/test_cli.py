@@ -87,3 +87,23 @@ def test_cli_checkout_conflict_names_files(project: Path, make_tree, capsys: pyt
     err = capsys.readouterr().err
     assert "sub0/f0.bin" in err and "--force" in err
     assert main(["checkout", "imgs@v1", "--force"]) == 0
+
+
+def test_verb_groups_name_every_verb_of_its_module() -> None:
+    from jupyter_datavc import commands
+
+    defined = {v.name: g for g in commands.GROUPS for v in commands.group_verbs(g)}
+    assert defined == commands.VERB_GROUPS
+
+
+def test_cli_imports_only_the_module_of_the_verb_it_runs(project: Path) -> None:
+    assert main(["init"]) == 0
+    code = (
+        "import sys; from jupyter_datavc.cli import main; rc = main(['-C', sys.argv[1], 'status']);"
+        "print(sorted(m for m in sys.modules if m.startswith('jupyter_datavc.commands.'))); sys.exit(rc)"
+    )
+    r = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "['jupyter_datavc.commands.store']"
+    r = datavc("--help", cwd=project)  # help still lists every verb
+    assert r.returncode == 0 and "import-dvc" in r.stdout and "repro" in r.stdout

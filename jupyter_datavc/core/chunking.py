@@ -9,13 +9,14 @@ large file uses both cores. A chunk is only accepted once the data after its sta
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import xxhash
-from pyfastcdc import FastCDC
 
 from .objects import ObjectStore
 
@@ -25,7 +26,12 @@ MAX_SIZE = 4 << 20
 PIECE_SIZE = 16 << 20
 SMALL_FILE = PIECE_SIZE
 
-_CHUNKER = FastCDC(AVG_SIZE, min_size=MIN_SIZE, max_size=MAX_SIZE)
+
+@functools.cache
+def _chunker() -> Any:
+    from pyfastcdc import FastCDC  # imported on first use: commands that store nothing start faster
+
+    return FastCDC(AVG_SIZE, min_size=MIN_SIZE, max_size=MAX_SIZE)
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class Cancelled(Exception):
 
 def cut(data: bytes | memoryview) -> list[tuple[str, memoryview]]:
     """All chunks of an in-memory buffer as ``(oid, view)``."""
-    return [(xxhash.xxh3_128_hexdigest(c.data), c.data) for c in _CHUNKER.cut_buf(data)]
+    return [(xxhash.xxh3_128_hexdigest(c.data), c.data) for c in _chunker().cut_buf(data)]
 
 
 def _store_all(store: ObjectStore, pieces: list[tuple[str, memoryview]]) -> int:
@@ -117,7 +123,7 @@ def _chunk_pipelined(
                     break
                 batch: list[tuple[str, memoryview]] = []
                 consumed = 0
-                for c in _CHUNKER.cut_buf(view[:filled]):
+                for c in _chunker().cut_buf(view[:filled]):
                     if not eof and c.offset + MAX_SIZE > filled:
                         break
                     oid = xxhash.xxh3_128_hexdigest(c.data)

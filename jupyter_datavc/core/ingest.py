@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import tabular
 from .chunking import SMALL_FILE, Cancelled, chunk_and_store
-from .errors import FileChanged, JobCancelled, NotATable, PathError, StorageError, UsageError
+from .errors import DataVCError, FileChanged, JobCancelled, NotATable, PathError, StorageError, UsageError
 from .jobs import Job
 from .locks import store_lock
 from .manifest import FileEntry, Manifest
@@ -125,13 +125,34 @@ def start_add(
     def run(job: Job) -> Version:
         try:  # the shared store lock from the first chunk to the ref: gc cannot take chunks we rely on
             with store_lock(repo.dir, exclusive=False, on_wait=lambda: _wait_for_gc(job), what=f"add {what}"):
-                manifest = snapshot(repo, job, target, kind, rel)
+                latest = repo.refs.latest(name)
+                same_as = (
+                    _latest_hashes(repo, latest, kind)
+                    if latest is not None and latest.path == rel and not meta
+                    else None
+                )
+                manifest = snapshot(repo, job, target, kind, rel, same_as)
+                if manifest is None:  # every file unchanged since the stat cache saw it, and as in the latest version
+                    assert latest is not None
+                    job.info["unchanged"] = True
+                    return latest
                 return commit(repo, job, name, manifest, rel, source, message, author, meta or {})
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
 
     return repo.jobs.submit("add", name, f"add {what} as {name}", run)
+
+
+def _latest_hashes(repo: Repo, latest: Version, kind: str) -> dict[str, str] | None:
+    """Path -> hash of ``latest`` when a no-op add may compare against it (else None: build a manifest)."""
+    if is_purged(repo, latest):
+        return None
+    try:
+        latest_kind, hashes = repo.manifest_hashes(latest)
+    except DataVCError:  # unreadable or not local: the full path below says what is wrong, if anything
+        return None
+    return hashes if latest_kind == kind else None
 
 
 def _wait_for_gc(job: Job) -> None:
@@ -141,22 +162,35 @@ def _wait_for_gc(job: Job) -> None:
     job.check_cancel()
 
 
-def snapshot(repo: Repo, job: Job, target: Path, kind: str, rel: str | None) -> Manifest:
-    """Hash and store every file of ``target``; the stat cache skips files seen unchanged."""
+def snapshot(
+    repo: Repo, job: Job, target: Path, kind: str, rel: str | None, same_as: dict[str, str] | None = None
+) -> Manifest | None:
+    """Hash and store every file of ``target``; the stat cache skips files seen unchanged.
+
+    Returns None when every file hit the stat cache and the path -> hash map equals ``same_as``
+    (the latest version's): nothing to store, and no manifest of 20,000 entries to build.
+    """
     job.set_phase("scanning")
     files = scan(target, kind)
     job.set_totals(sum(f.st.st_size for f in files), len(files))
     repo_rel = (lambda f: f"{rel}/{f.rel}" if kind == "dir" and rel else (rel or f.rel)) if rel is not None else None
-    cached = repo.statcache.lookup_prefix(rel) if rel is not None else {}
+    # first the stat key and hash alone (cheap): enough to see that nothing changed
+    hits, todo = _cache_hits(repo.statcache.lookup_hashes(rel) if rel is not None else {}, files, repo_rel)
+    if not todo and same_as is not None and {f.rel: digest for f, digest in hits} == same_as:
+        job.advance(sum(f.st.st_size for f in files), len(files))
+        return None
+    # then the chunk lists and table metadata of the hits (an entry rewritten meanwhile is a miss)
+    full = repo.statcache.lookup_prefix(rel) if rel is not None else {}
     entries: dict[str, FileEntry] = {}
-    todo: list[WorkFile] = []
-    for f in files:
-        hit = cached.get(repo_rel(f)) if repo_rel is not None else None
+    for f, _ in hits:
+        assert repo_rel is not None
+        hit = full.get(repo_rel(f))
         if hit is not None and not hit[1] and hit[0] == stat_key(f.st):
-            entries[f.rel] = FileEntry(f.rel, hit[2].size, hit[2].hash, hit[2].chunks, hit[2].table)
-            job.advance(f.st.st_size, 1)
+            c = hit[2]
+            entries[f.rel] = FileEntry(f.rel, c.size, c.hash, c.chunks, c.table)
         else:
             todo.append(f)
+    job.advance(sum(f.st.st_size for f, _ in hits if f.rel in entries), len(entries))
     job.set_phase("hashing")
     hashed_at = time.time_ns()
 
@@ -199,6 +233,21 @@ def snapshot(repo: Repo, job: Job, target: Path, kind: str, rel: str | None) -> 
     if repo_rel is not None and done:
         repo.statcache.store([(repo_rel(f), f.st, e) for f, e in done], hashed_at)
     return Manifest(kind, tuple(entries[f.rel] for f in files))
+
+
+def _cache_hits(
+    cached: dict[str, tuple[tuple[int, int, int], bool, str]], files: list[WorkFile], repo_rel: Any
+) -> tuple[list[tuple[WorkFile, str]], list[WorkFile]]:
+    """(file, hash) of the files whose stat matches a settled cache entry, and the other files."""
+    hits: list[tuple[WorkFile, str]] = []
+    todo: list[WorkFile] = []
+    for f in files:
+        hit = cached.get(repo_rel(f)) if repo_rel is not None else None
+        if hit is not None and not hit[1] and hit[0] == stat_key(f.st):
+            hits.append((f, hit[2]))
+        else:
+            todo.append(f)
+    return hits, todo
 
 
 def commit(

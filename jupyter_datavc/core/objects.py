@@ -8,7 +8,7 @@ Every read verifies the digest; a mismatch raises :class:`CorruptObject` naming 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import re
 import uuid
@@ -79,23 +79,25 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    import ctypes.util  # ~10 ms: loaded on the first write, not by every command
 
-
-_sync_file_range = getattr(_libc, "sync_file_range", None)
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
 def start_writeback(fd: int) -> None:
     """Start writing a file's dirty pages to disk without waiting (Linux ``sync_file_range``)."""
-    if _sync_file_range is not None:
-        _sync_file_range(fd, ctypes.c_longlong(0), ctypes.c_longlong(0), 2)  # SYNC_FILE_RANGE_WRITE
+    sync_file_range = getattr(_libc(), "sync_file_range", None)
+    if sync_file_range is not None:
+        sync_file_range(fd, ctypes.c_longlong(0), ctypes.c_longlong(0), 2)  # SYNC_FILE_RANGE_WRITE
 
 
 def sync_filesystem(path: Path) -> None:
     """Flush every dirty page of the file system holding ``path`` (one syncfs call)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        if getattr(_libc, "syncfs", None) is None or _libc.syncfs(fd) != 0:
+        if getattr(_libc(), "syncfs", None) is None or _libc().syncfs(fd) != 0:
             os.sync()
     finally:
         os.close(fd)

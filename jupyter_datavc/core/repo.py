@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import CorruptMetadata, DataVCError, RepoNotFound, StorageError
 from .jobs import Job, JobManager
-from .manifest import Manifest
+from .manifest import Manifest, path_hashes
 from .objects import ObjectStore, write_atomic
 from .refs import RefStore, Version
 from .revision import RevSpec, parse_rev
@@ -149,6 +149,12 @@ class Repo:
         ensure_not_purged(self, version)  # "purged on ... by ...: reason" rather than a missing object
         data = self.manifests.get(version.manifest, where=f"manifest of {version.ref}")
         return Manifest.from_bytes(data, where=f"manifest of {version.ref}")
+
+    def manifest_hashes(self, version: Version) -> tuple[str, dict[str, str]]:
+        """``version``'s kind and path -> content hash (a cheaper read of its manifest)."""
+        ensure_not_purged(self, version)
+        data = self.manifests.get(version.manifest, where=f"manifest of {version.ref}")
+        return path_hashes(data, where=f"manifest of {version.ref}")
 
     def log(self, name: str) -> list[Version]:
         return self.refs.versions(parse_rev(name).name)

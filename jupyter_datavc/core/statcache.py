@@ -96,6 +96,18 @@ class StatCache:
             for path, ino, size, mtime_ns, digest, chunks, tab, racy in rows
         }
 
+    def lookup_hashes(self, prefix: str) -> dict[str, tuple[tuple[int, int, int], bool, str]]:
+        """Like :meth:`lookup_prefix`, but only the stat key, the racy flag and the hash."""
+        db = self._db()
+        query = "SELECT path, ino, size, mtime_ns, racy, hash FROM files"
+        if prefix:
+            rows = db.execute(
+                f"{query} WHERE path = ? OR (path >= ? AND path < ?)", (prefix, prefix + "/", prefix + "0")
+            )
+        else:
+            rows = db.execute(query)
+        return {path: ((ino, size, mtime_ns), bool(racy), digest) for path, ino, size, mtime_ns, racy, digest in rows}
+
     def store(self, items: list[tuple[str, os.stat_result, FileEntry]], hashed_at_ns: int | None = None) -> None:
         now = hashed_at_ns if hashed_at_ns is not None else time.time_ns()
         rows: list[tuple[Any, ...]] = [

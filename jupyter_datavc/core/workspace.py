@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock
-
 from .errors import PathError, StorageError, UnsafePath, UsageError, WorkspaceConflict
 from .ingest import WorkFile, scan
 from .jobs import read_job_files
@@ -58,12 +56,12 @@ class CheckoutResult:
 
 def current_hashes(repo: Repo, files: list[WorkFile], rel_of: Any) -> dict[str, str]:
     """Content hash of each workspace file: from the stat cache when its stat is unchanged."""
-    cached = repo.statcache.lookup_prefix(rel_of(None)) if rel_of is not None else {}
+    cached = repo.statcache.lookup_hashes(rel_of(None)) if rel_of is not None else {}
     out: dict[str, str] = {}
     for f in files:
         hit = cached.get(rel_of(f)) if rel_of is not None else None
         if hit is not None and not hit[1] and hit[0] == stat_key(f.st):
-            out[f.rel] = hit[2].hash
+            out[f.rel] = hit[2]
         else:
             out[f.rel] = hash_file(f.abs)
     return out
@@ -100,18 +98,15 @@ def status(repo: Repo) -> StatusReport:
         if is_purged(repo, latest):
             out.append(DatasetStatus(name, latest.path, latest.ref, "purged"))
             continue
-        manifest = repo.manifest(latest)
+        kind, want = repo.manifest_hashes(latest)
         base = repo.root / latest.path if latest.path else repo.root
         if not base.exists():
             out.append(DatasetStatus(name, latest.path, latest.ref, "missing"))
             continue
-        files = _workspace(repo, base, manifest.kind)
-        have = current_hashes(repo, files, _rel_of(repo, base, manifest.kind))
-        if manifest.kind == "file":
-            want = {manifest.files[0].path: manifest.files[0].hash} if manifest.files else {}
+        files = _workspace(repo, base, kind)
+        have = current_hashes(repo, files, _rel_of(repo, base, kind))
+        if kind == "file":
             have = dict(zip([next(iter(want), base.name)], have.values()))
-        else:
-            want = {f.path: f.hash for f in manifest.files}
         new = sorted(set(have) - set(want))
         deleted = sorted(set(want) - set(have))
         modified = sorted(p for p in set(have) & set(want) if have[p] != want[p])
@@ -148,6 +143,8 @@ def checkout(repo: Repo, rev: str, *, to: str | os.PathLike[str] | None = None, 
         base = Path(os.path.abspath(os.fspath(to)))
         if manifest.kind == "file" and (base.is_dir() or os.fspath(to).endswith(("/", os.sep))):
             base = base / manifest.files[0].path
+    from filelock import FileLock  # imported here: ``status`` needs no lock
+
     (repo.dir / "locks").mkdir(exist_ok=True)
     store = store_lock(repo.dir, exclusive=False, what=f"checkout of {version.ref}")  # no purge or gc meanwhile
     with store, FileLock(str(repo.dir / "locks" / f"{version.dataset}.lock")):

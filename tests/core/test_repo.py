@@ -19,7 +19,7 @@ from jupyter_datavc.core.errors import (
     UsageError,
     WorkspaceConflict,
 )
-from jupyter_datavc.core.manifest import Manifest
+from jupyter_datavc.core.manifest import Manifest, path_hashes
 from jupyter_datavc.core.repo import Repo
 
 
@@ -72,6 +72,24 @@ def test_unchanged_add_makes_no_new_version(repo: Repo, make_parquet) -> None:
     job = repo.start_add(str(path), name="raw")
     assert job.wait() == v1 and job.info["unchanged"] is True
     assert len(repo.log("raw")) == 1
+
+
+def test_noop_add_of_a_cached_folder_builds_no_manifest(repo: Repo, make_tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_tree(files=6)
+    for f in root.rglob("*"):
+        os.utime(f, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))  # old mtimes: cache entries are not racy
+    v1 = repo.add(str(root), name="imgs")
+    built = []
+    real = Manifest.to_bytes
+    monkeypatch.setattr(Manifest, "to_bytes", lambda self: built.append(1) or real(self))
+    job = repo.start_add(str(root), name="imgs")
+    assert job.wait() == v1 and job.info["unchanged"] is True and built == []
+    (root / "sub0" / "f0.bin").unlink()  # every other file still hits the cache: a new version all the same
+    v2 = repo.add(str(root), name="imgs")
+    assert v2.number == 2 and v2.files == v1.files - 1 and built == [1]
+    repo.checkout("imgs@v1")  # the workspace now holds v1 again, the latest is v2
+    v3 = repo.add(str(root), name="imgs")
+    assert v3.number == 3 and v3.manifest == v1.manifest
 
 
 def test_identical_chunks_are_stored_once(repo: Repo, project: Path) -> None:
@@ -176,6 +194,8 @@ def test_manifest_paths_are_checked(repo: Repo) -> None:
     )
     with pytest.raises(Exception, match="unsafe path"):
         Manifest.from_bytes(evil)
+    with pytest.raises(Exception, match="unsafe path"):
+        path_hashes(evil)
 
 
 def test_git_workflow_refs_are_plain_files(repo: Repo, make_parquet, project: Path) -> None:
