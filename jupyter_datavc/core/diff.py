@@ -11,6 +11,7 @@ follows ``jupyter_datavc/schemas/diff.schema.json``.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import tabular
@@ -91,12 +92,15 @@ def diff(
     atol: float = 0.0,
     rtol: float = 0.0,
     limit: int = 20,
+    memory: int | None = None,
 ) -> DiffResult:
     """Compare revision ``a`` with revision ``b``, or with the dataset's workspace when ``b`` is None.
 
     ``rows`` adds the row level (implied by ``key``): with ``key`` rows are matched by those
     columns, otherwise compared as multisets. ``atol``/``rtol`` loosen the comparison of
     floating-point cells; ``limit`` caps each sample of added, removed and changed rows.
+    ``memory`` is how many bytes of table data the row level may hold (default: ``$DATAVC_DIFF_MEMORY``,
+    else 2 GiB or an eighth of the RAM); larger tables are compared out of core, bucket by bucket.
     """
     keys = [key] if isinstance(key, str) else (list(key) if key is not None else None)
     if keys is not None and (not keys or not all(isinstance(k, str) and k for k in keys)):
@@ -105,7 +109,9 @@ def diff(
         raise UsageError("atol and rtol must be zero or positive numbers")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise UsageError("limit must be a whole number, zero or more")
-    opts = RowOptions(bool(rows or keys), keys, float(atol), float(rtol), limit)
+    if memory is not None and (isinstance(memory, bool) or not isinstance(memory, int) or memory <= 0):
+        raise UsageError("memory must be a positive number of bytes")
+    opts = RowOptions(bool(rows or keys), keys, float(atol), float(rtol), limit, memory)
     side_a = _side(repo, a)
     assert side_a.version is not None
     side_b = workspace_side(repo, side_a.version) if b is None else _side(repo, b)
@@ -156,7 +162,7 @@ def build(side_a: Side, side_b: Side, opts: RowOptions) -> JSON:
         fa, fb = tabular.format_of(ea.path), tabular.format_of(eb.path)
         if fa is None or fb is None or (table is not None and not many):
             continue
-        per_file = RowOptions(opts.rows and table is None, opts.key, opts.atol, opts.rtol, opts.limit)
+        per_file = replace(opts, rows=opts.rows and table is None)
         doc, more = _guarded(file_source(side_a, ea), file_source(side_b, eb), per_file, table is None, eb.path)
         by_path[eb.path]["table"] = doc
         for m in more:

@@ -45,38 +45,39 @@ def _bytes_hash(arr: Any) -> Any:
 
     Each value is cut into 8-byte words (read unaligned from Arrow's data buffer through a
     one-byte-stride view); a value's hash is the sum of its words, each mixed with its position.
+    Word ``k`` of every value is gathered in one pass, over the values that are long enough, so
+    short strings (the common case) take a few passes over the whole column and no per-word
+    index arrays.
     """
     import pyarrow as pa
 
     out = np.empty(len(arr), dtype=_U)
     wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    width = 8 if wide else 4
     for start in range(0, len(arr), BLOCK):
         a = arr.slice(start, BLOCK)
         bufs = a.buffers()
-        width = 8 if wide else 4
         off: Any = np.frombuffer(bufs[1], dtype=f"<i{width}", count=len(a) + 1, offset=a.offset * width)
-        off = off.astype(np.int64)
-        padded = np.zeros(int(off[-1] - off[0]) + 8, dtype=np.uint8)  # 8 spare bytes: reads past the end are safe
+        base = int(off[0])
+        padded = np.zeros(int(off[-1]) - base + 8, dtype=np.uint8)  # 8 spare bytes: reads past the end are safe
         if bufs[2] is not None:
-            padded[:-8] = np.frombuffer(bufs[2], dtype=np.uint8)[off[0] : off[-1]]
-        off -= off[0]
+            padded[:-8] = np.frombuffer(bufs[2], dtype=np.uint8)[base : int(off[-1])]
         words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))  # words[k]: bytes k..k+7
-        lens = np.diff(off)
-        nw = (lens + 7) // 8
-        firsts = np.concatenate([[0], np.cumsum(nw)[:-1]])
-        total = int(nw.sum())
+        begin = off[:-1].astype(np.int64) - base
+        lens = np.diff(off).astype(np.int64)
         sums = np.zeros(len(a), dtype=_U)
-        if total:
-            k = np.arange(total) - np.repeat(firsts, nw)  # word number inside its value
-            at = np.repeat(off[:-1], nw) + 8 * k  # where the word starts
+        act = np.flatnonzero(lens > 0)
+        at, left = begin[act], lens[act]
+        k = 0
+        while len(act):
             w = words[at]
-            left = np.repeat(off[1:], nw) - at  # bytes of the value from there on
             short = left < 8
-            w[short] &= (_U(1) << (_U(8) * left[short].astype(_U))) - _U(1)
-            terms = mix(w ^ (k.astype(_U) * _U(_GOLDEN)))
-            # a zero term at the end, so trailing empty values have a valid start and end the one before
-            sums = np.add.reduceat(np.concatenate([terms, np.zeros(1, _U)]), firsts)
-            sums[nw == 0] = 0
+            if short.any():
+                w[short] &= (_U(1) << (_U(8) * left[short].astype(_U))) - _U(1)
+            sums[act] += mix(w ^ _U(k * _GOLDEN % (1 << 64)))
+            more = left > 8
+            act, at, left = act[more], at[more] + 8, left[more] - 8
+            k += 1
         out[start : start + len(a)] = mix(sums ^ (lens.astype(_U) * _U(0xC2B2AE3D27D4EB4F)))
     return out
 
@@ -165,19 +166,29 @@ def _extra_rows(h: Any, extra_h: Any, extra_n: Any, limit: int) -> Any:
     return kept[:limit]
 
 
-def multiset(ha: Any, hb: Any, limit: int) -> tuple[int, int, Any, Any]:
+def multiset(ha: Any, hb: Any, limit: int, pos_a: Any = None, pos_b: Any = None) -> tuple[int, int, Any, Any]:
     """Rows only in b (added) and only in a (removed), duplicates counted; with samples of each.
 
     Rows equal at the same position pair up first; the rest are sorted (each side in its own
     thread, then merged), each hash tagged with its side in the lowest bit, and counted run by run.
+    ``pos_a``/``pos_b`` (ascending) are the rows' positions in their whole tables when ``ha`` and
+    ``hb`` hold only some of the rows (one bucket of an out-of-core diff); by default 0, 1, 2, ...
     """
     empty = np.empty(0, np.int64)
-    if len(ha) == len(hb) and np.array_equal(ha, hb):
-        return 0, 0, empty, empty
-    m = min(len(ha), len(hb))
-    differ = np.flatnonzero(ha[:m] != hb[:m])
-    rest_a = np.concatenate([differ, np.arange(m, len(ha))])
-    rest_b = np.concatenate([differ, np.arange(m, len(hb))])
+    if pos_a is None or pos_b is None:
+        if len(ha) == len(hb) and np.array_equal(ha, hb):
+            return 0, 0, empty, empty
+        m = min(len(ha), len(hb))
+        differ = np.flatnonzero(ha[:m] != hb[:m])
+        rest_a = np.concatenate([differ, np.arange(m, len(ha))])
+        rest_b = np.concatenate([differ, np.arange(m, len(hb))])
+    else:
+        _, at_a, at_b = np.intersect1d(pos_a, pos_b, assume_unique=True, return_indices=True)
+        same = ha[at_a] == hb[at_b]
+        keep_a, keep_b = np.ones(len(ha), bool), np.ones(len(hb), bool)
+        keep_a[at_a[same]] = False
+        keep_b[at_b[same]] = False
+        rest_a, rest_b = np.flatnonzero(keep_a), np.flatnonzero(keep_b)
     ra, rb = ha[rest_a], hb[rest_b]
     with ThreadPoolExecutor(2, thread_name_prefix="datavc-diff-sort") as pool:  # np.sort releases the GIL
         sorted_a = pool.submit(np.sort, ra << _U(1))

@@ -48,6 +48,7 @@ class Side:
     errors: dict[str, str] = field(default_factory=dict)  # files that could not be hashed
     missing: bool = False  # the workspace path does not exist
     tables: dict[str, Any] = field(default_factory=dict, repr=False)  # tables read while describing files
+    tmp: Path | None = None  # where temporary files go (the repository's .datavc/tmp)
     _tabular: list[FileEntry] | None = field(default=None, repr=False)
 
     @property
@@ -113,7 +114,9 @@ def version_side(repo: Repo, version: Version) -> Side:
     def local(entry: FileEntry) -> Path:
         return cached_file(repo, entry, f"{version.ref} ({entry.path})")
 
-    return Side(version.ref, version.dataset, version, manifest.kind, None, manifest.by_path(), local)
+    side = Side(version.ref, version.dataset, version, manifest.kind, None, manifest.by_path(), local)
+    side.tmp = repo.dir / "tmp"
+    return side
 
 
 def workspace_side(repo: Repo, version: Version) -> Side:
@@ -132,7 +135,7 @@ def workspace_side(repo: Repo, version: Version) -> Side:
     def local(entry: FileEntry) -> Path:
         return base if kind == "file" else base.joinpath(*entry.path.split("/"))
 
-    side = Side(label, version.dataset, None, kind, rel, {}, local, missing=not base.exists())
+    side = Side(label, version.dataset, None, kind, rel, {}, local, missing=not base.exists(), tmp=repo.dir / "tmp")
     cached = repo.statcache.lookup_prefix(rel)
 
     def key(f: WorkFile) -> str:

@@ -20,6 +20,9 @@ from .diff_schema import TableSource, concat, schema_diff
 from .diff_sides import partition_values
 from .diff_stats import stats_diff
 
+STATS_READ_LIMIT = 64 << 20  # statistics are computed from the data of tables up to this size (both sides)
+STATS_READ_FILES = 64  # ... and this many files per side; larger ones use manifests and footers only
+
 
 @dataclass(frozen=True)
 class RowOptions:
@@ -28,6 +31,14 @@ class RowOptions:
     atol: float
     rtol: float
     limit: int
+    memory: int | None = None  # bytes of table data a row diff may hold (None: see diff_outofcore.memory_budget)
+
+
+def _small(src_a: TableSource | None, src_b: TableSource | None) -> bool:
+    """Whether the tables are small enough to compute statistics from their data without being asked."""
+    srcs = [s for s in (src_a, src_b) if s is not None]
+    size = sum(e.size for s in srcs for e in s.entries)
+    return size <= STATS_READ_LIMIT and all(len(s.entries) <= STATS_READ_FILES for s in srcs)
 
 
 def _content(src: TableSource | None) -> list[tuple[str, str]] | None:
@@ -56,8 +67,21 @@ def table_diff(
             msgs.append(message("error", "unreadable_table", f"{path} ({side}) is not a readable table: {error}", path))
     tables: list[Any] = [None, None]
     partial = [False, False]
-    if compute and not identical:
+    spill: list[Any] = []
+    from . import diff_outofcore as outofcore  # it builds on this module
+
+    budget = outofcore.memory_budget(opts.memory)
+    if compute and not identical and opts.rows and src_a is not None and src_b is not None:
+        spill, partial = (
+            ([], partial) if outofcore.fits(src_a, src_b, budget) else outofcore.open_sides(src_a, src_b, msgs)
+        )
+    read = compute and not identical and not spill and (opts.rows or _small(src_a, src_b))
+    if read:
         tables, partial = _read_both(src_a, src_b, msgs)
+    elif compute and not identical:
+        why = "the rows were compared out of memory" if spill else "the tables are large; rows=True reads them"
+        text = f"statistics come from the manifests and Parquet footers only ({why})"
+        msgs.append(message("info", "stats_from_metadata", text, file))
     if any(partial):
         msgs.append(
             message("warning", "partial_table", "figures and rows cover only the files that could be read", file)
@@ -66,10 +90,18 @@ def table_diff(
         "format": {"before": src_a.fmt if src_a else None, "after": src_b.fmt if src_b else None},
         "identical": identical,
         "schema": schema_diff(src_a.schema() if src_a else [], src_b.schema() if src_b else []),
-        "stats": stats_diff(src_a, src_b, (tables[0], tables[1]), (partial[0], partial[1]), compute and not identical),
+        "stats": stats_diff(src_a, src_b, (tables[0], tables[1]), (partial[0], partial[1]), read),
         "rows": None,
     }
-    if opts.rows and identical and src_a is not None:
+    if spill and src_a is not None and src_b is not None:
+        if spill[0] is None or spill[1] is None:
+            msgs.append(message("error", "rows_skipped", "rows were not compared: a side could not be read", file))
+        else:
+            try:
+                doc["rows"] = outofcore.compare_spilled(src_a, src_b, spill, opts, msgs, file, budget)
+            except Exception as err:
+                msgs.append(message("error", "rows_failed", f"rows could not be compared: {one_line(err)}", file))
+    elif opts.rows and identical and src_a is not None:
         n = src_a.rows or 0
         doc["rows"] = _rows_doc("key" if opts.key else "multiset", opts, [], [], n, n, 0, 0, 0 if opts.key else None)
     elif opts.rows and tables[0] is not None and tables[1] is not None:
@@ -154,7 +186,17 @@ def _sample(table: Any, idx: Any, total: int) -> JSON:
     return {"columns": list(cols), "rows": [list(r) for r in zip(*taken, strict=True)], "truncated": total > len(idx)}
 
 
-def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str | None) -> JSON | None:
+@dataclass
+class RowPlan:
+    """What the row comparison works on: the comparable columns in a common type, and the key."""
+
+    aligned: dict[str, tuple[Any, Any]]
+    ignored: list[JSON]
+    key: list[str] | None
+
+
+def plan_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str | None) -> RowPlan:
+    """Columns both tables have, aligned to one type, and the key if it can be used (with messages)."""
     cols_a, cols_b = _columns(ta), _columns(tb)
     for t, side in ((ta, "before"), (tb, "after")):
         if t.num_columns > len(_columns(t)):
@@ -173,7 +215,6 @@ def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str
         aligned[name] = (a, b)
         if note:
             msgs.append(message("warning", "type_mismatch", note, file))
-    na, nb = ta.num_rows, tb.num_rows
     key = opts.key
     if key:
         missing = {k: [s for c, s in ((cols_a, "before"), (cols_b, "after")) if k not in c] for k in key}
@@ -192,59 +233,101 @@ def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str
                 )
             )
             key = None
+    return RowPlan(aligned, ignored, key)
+
+
+def duplicate_key_message(count: int, examples: str, side: str, file: str | None) -> JSON:
+    return message(
+        "error",
+        "duplicate_key",
+        f"{count} rows {side} share a key with another row (e.g. {examples}); rows compared without a key",
+        file,
+    )
+
+
+def multiset_allowed(opts: RowOptions, plan: RowPlan, msgs: list[JSON], file: str | None) -> bool:
+    """Notes for a comparison without a key; False when there is no column to compare."""
+    if opts.atol or opts.rtol:
+        msgs.append(message("info", "tolerance_unused", "atol/rtol apply only when rows are matched by a key", file))
+    if not plan.aligned:
+        msgs.append(
+            message("error", "no_common_columns", "the tables have no column in common; rows not compared", file)
+        )
+        return False
+    return True
+
+
+def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str | None) -> JSON | None:
+    plan = plan_rows(ta, tb, opts, msgs, file)
+    aligned, key = plan.aligned, plan.key
+    na, nb = ta.num_rows, tb.num_rows
     if key:
         ka, kb = key_codes([aligned[k][0] for k in key], [aligned[k][1] for k in key])
         ia, dup_a, dup_b = match(ka, kb)
         if len(dup_a) or len(dup_b):
             for dups, t, side in ((dup_a, ta, "before"), (dup_b, tb, "after")):
                 if len(dups):
-                    shown = _key_examples(t, key, dups)
                     msgs.append(
-                        message(
-                            "error",
-                            "duplicate_key",
-                            f"{len(dups)} rows {side} share a key with another row (e.g. {shown});"
-                            " rows compared without a key",
-                            file,
-                        )
+                        duplicate_key_message(len(dups), key_examples(key, key_values(t, key, dups[:3])), side, file)
                     )
-            key = None
         else:
-            return _keyed(ta, tb, key, aligned, ignored, ia, opts)
-    if opts.atol or opts.rtol:
-        msgs.append(message("info", "tolerance_unused", "atol/rtol apply only when rows are matched by a key", file))
-    if not aligned:
-        msgs.append(
-            message("error", "no_common_columns", "the tables have no column in common; rows not compared", file)
-        )
+            core = keyed_core(ta, tb, key, aligned, ia, opts)
+            doc = _rows_doc("key", opts, list(aligned), plan.ignored, na, nb, *core.counts)
+            doc["changed_cells"] = core.changed_cells()
+            doc["added"] = _sample(tb, core.added_idx[: opts.limit], len(core.added_idx))
+            doc["removed"] = _sample(ta, core.removed_idx[: opts.limit], len(core.removed_idx))
+            pick = core.changed_pos[: opts.limit]
+            doc["changed"] = {
+                "rows": changed_rows(ta, tb, key, core, pick),
+                "truncated": len(core.changed_pos) > len(pick),
+            }
+            return doc
+    if not multiset_allowed(opts, plan, msgs, file):
         return None
     ha, hb = row_hashes(list(aligned.values()), na, nb)
     added, removed, sample_a, sample_b = multiset(ha, hb, opts.limit)
-    doc = _rows_doc("multiset", opts, list(aligned), ignored, na, nb, added, removed, None)
+    doc = _rows_doc("multiset", opts, list(aligned), plan.ignored, na, nb, added, removed, None)
     doc["added"] = _sample(tb, sample_b, added)
     doc["removed"] = _sample(ta, sample_a, removed)
     return doc
 
 
-def _key_examples(table: Any, key: list[str], rows: Any) -> str:
+def key_values(table: Any, key: list[str], rows: Any) -> list[tuple[Any, ...]]:
     cols = _columns(table)
-    values = [cols[k].take(rows[:3]).to_pylist() for k in key]
-    return "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(key, vs, strict=True)) for vs in zip(*values, strict=True))
+    values = [cols[k].take(rows).to_pylist() for k in key]
+    return [tuple(vs) for vs in zip(*values, strict=True)]
+
+
+def key_examples(key: list[str], rows: list[tuple[Any, ...]]) -> str:
+    return "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(key, vs, strict=True)) for vs in rows)
 
 
 def _identity(idx: Any, n: int) -> bool:
     return len(idx) == n and (n == 0 or (idx[0] == 0 and idx[-1] == n - 1 and bool(np.all(np.diff(idx) == 1))))
 
 
-def _keyed(
-    ta: Any,
-    tb: Any,
-    key: list[str],
-    aligned: dict[str, tuple[Any, Any]],
-    ignored: list[JSON],
-    ia: Any,
-    opts: RowOptions,
-) -> JSON:
+@dataclass
+class KeyedCore:
+    """Rows matched by key: positions of added, removed and matched rows, and equal cells per column."""
+
+    added_idx: Any  # rows of b without a match
+    removed_idx: Any  # rows of a without a match
+    ia_m: Any  # the a row of each matched pair
+    ib: Any  # the b row of each matched pair (ascending)
+    eqs: dict[str, Any]  # value column -> equal cells over the matched pairs
+    changed_pos: Any  # matched pairs with a changed cell
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return len(self.added_idx), len(self.removed_idx), len(self.changed_pos)
+
+    def changed_cells(self) -> dict[str, int]:
+        return {n: int((~eq).sum()) for n, eq in self.eqs.items() if not eq.all()}
+
+
+def keyed_core(
+    ta: Any, tb: Any, key: list[str], aligned: dict[str, tuple[Any, Any]], ia: Any, opts: RowOptions
+) -> KeyedCore:
     na, nb = ta.num_rows, tb.num_rows
     ib = np.flatnonzero(ia >= 0)
     ia_m = ia[ib]
@@ -258,17 +341,16 @@ def _keyed(
         eqs[name] = equal_cells(a if same_a else a.take(ia_m), b if same_b else b.take(ib), opts.atol, opts.rtol)
     all_eq = np.logical_and.reduce(list(eqs.values())) if eqs else np.ones(len(ib), dtype=bool)
     changed_pos = np.flatnonzero(~all_eq)
-    added_idx, removed_idx = np.flatnonzero(ia < 0), np.flatnonzero(removed_mask)
-    doc = _rows_doc("key", opts, list(aligned), ignored, na, nb, len(added_idx), len(removed_idx), len(changed_pos))
-    doc["changed_cells"] = {n: int((~eq).sum()) for n, eq in eqs.items() if not eq.all()}
-    doc["added"] = _sample(tb, added_idx[: opts.limit], len(added_idx))
-    doc["removed"] = _sample(ta, removed_idx[: opts.limit], len(removed_idx))
-    pick = changed_pos[: opts.limit]
-    rows_a, rows_b = ia_m[pick], ib[pick]
+    return KeyedCore(np.flatnonzero(ia < 0), np.flatnonzero(removed_mask), ia_m, ib, eqs, changed_pos)
+
+
+def changed_rows(ta: Any, tb: Any, key: list[str], core: KeyedCore, pick: Any) -> list[JSON]:
+    """The changed rows at ``pick`` (positions among the matched pairs): key and cells before -> after."""
+    rows_a, rows_b = core.ia_m[pick], core.ib[pick]
     cols_a, cols_b = _columns(ta), _columns(tb)
     keys = [[json_value(v) for v in cols_b[k].take(rows_b).to_pylist()] for k in key]
     cells: list[JSON] = [{} for _ in pick]
-    for name, eq in eqs.items():
+    for name, eq in core.eqs.items():
         diff_at = np.flatnonzero(~eq[pick])
         if not len(diff_at):
             continue
@@ -276,10 +358,4 @@ def _keyed(
         after = cols_b[name].take(rows_b[diff_at]).to_pylist()
         for j, pos in enumerate(diff_at):
             cells[pos][name] = {"before": json_value(before[j]), "after": json_value(after[j])}
-    doc["changed"] = {
-        "rows": [
-            {"key": dict(zip(key, [kv[i] for kv in keys], strict=True)), "cells": cells[i]} for i in range(len(pick))
-        ],
-        "truncated": len(changed_pos) > len(pick),
-    }
-    return doc
+    return [{"key": dict(zip(key, [kv[i] for kv in keys], strict=True)), "cells": cells[i]} for i in range(len(pick))]
