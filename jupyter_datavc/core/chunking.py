@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ MIN_SIZE = 256 << 10
 MAX_SIZE = 4 << 20
 PIECE_SIZE = 16 << 20
 SMALL_FILE = PIECE_SIZE
+RING = 3  # buffers in flight between the reader and the writer
 
 
 @functools.cache
@@ -53,6 +55,21 @@ def cut(data: bytes | memoryview) -> list[tuple[str, memoryview]]:
 
 def _store_all(store: ObjectStore, pieces: list[tuple[str, memoryview]]) -> int:
     return sum(len(data) for oid, data in pieces if store.put(oid, data))
+
+
+def _hash_and_store(
+    store: ObjectStore, pieces: list[memoryview], file_hasher: Any
+) -> tuple[list[tuple[str, int]], int]:
+    """The writer's half of the pipeline: hash each chunk (and the file, in order), store the new ones."""
+    ids: list[tuple[str, int]] = []
+    new = 0
+    for data in pieces:
+        file_hasher.update(data)
+        oid = xxhash.xxh3_128_hexdigest(data)
+        ids.append((oid, len(data)))
+        if store.put(oid, data):
+            new += len(data)
+    return ids, new
 
 
 def chunk_small(path: str | os.PathLike[str], store: ObjectStore) -> ChunkedFile:
@@ -90,22 +107,34 @@ def _chunk_pipelined(
     on_bytes: Callable[[int], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> ChunkedFile:
-    ring = [bytearray(PIECE_SIZE + MAX_SIZE) for _ in range(3)]
-    pending: list[Future[int] | None] = [None, None, None]
+    """Two threads over a ring of three buffers: this one reads and cuts, the writer hashes and stores.
+
+    Cutting and reading (~0.5 s per GiB here) and hashing plus writing (~0.45 s) are about equal
+    halves, so each of the two cores gets one. The writer takes batches in order, so it can
+    hash the whole file as it goes.
+    """
+    ring = [bytearray(PIECE_SIZE + MAX_SIZE) for _ in range(RING)]
+    pending: deque[Future[tuple[list[tuple[str, int]], int]]] = deque()
     file_hasher = xxhash.xxh3_128()
     chunks: list[tuple[str, int]] = []
     size = new_bytes = 0
     carry = memoryview(b"")
     eof = False
     slot = 0
+
+    def collect() -> None:
+        nonlocal new_bytes
+        ids, new = pending.popleft().result()
+        chunks.extend(ids)
+        new_bytes += new
+
     try:
         with open(path, "rb", buffering=0) as f:
             while not eof or carry:
                 if should_stop is not None and should_stop():
                     raise Cancelled()
-                fut = pending[slot]
-                if fut is not None:
-                    new_bytes += fut.result()
+                if len(pending) == len(ring):  # the writer still holds this slot's chunks
+                    collect()
                 view = memoryview(ring[slot])
                 filled = len(carry)
                 view[:filled] = carry
@@ -114,27 +143,25 @@ def _chunk_pipelined(
                     if not n:
                         eof = True
                         break
-                    file_hasher.update(view[filled : filled + n])
                     filled += n
                     size += n
                     if on_bytes is not None:
                         on_bytes(n)
                 if filled == 0:
                     break
-                batch: list[tuple[str, memoryview]] = []
+                batch: list[memoryview] = []
                 consumed = 0
                 for c in _chunker().cut_buf(view[:filled]):
                     if not eof and c.offset + MAX_SIZE > filled:
                         break
-                    oid = xxhash.xxh3_128_hexdigest(c.data)
-                    batch.append((oid, c.data))
-                    chunks.append((oid, c.length))
+                    batch.append(c.data)
                     consumed = c.offset + c.length
                 carry = view[consumed:filled]
-                pending[slot] = writer.submit(_store_all, store, batch)
-                slot = (slot + 1) % 3
+                pending.append(writer.submit(_hash_and_store, store, batch, file_hasher))
+                slot = (slot + 1) % len(ring)
+        while pending:
+            collect()
     finally:
-        for fut in pending:
-            if fut is not None:
-                new_bytes += fut.result()
+        for fut in pending:  # after an error: let the writer finish with the buffers before they go
+            fut.exception()
     return ChunkedFile(file_hasher.hexdigest(), size, tuple(chunks), new_bytes)
