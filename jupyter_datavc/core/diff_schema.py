@@ -7,7 +7,7 @@ Otherwise each file is compared as a table of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import tabular
@@ -24,6 +24,7 @@ class TableSource:
     fmt: str
     entries: list[FileEntry]
     hive: dict[str, str]  # partition key -> "int64" | "string"
+    _schema: list[JSON] | None = field(default=None, repr=False, compare=False)
 
     @property
     def metas(self) -> list[JSON]:
@@ -42,6 +43,11 @@ class TableSource:
 
     def schema(self) -> list[JSON]:
         """Union of the files' columns in first-seen order, then the partition keys."""
+        if self._schema is None:
+            self._schema = self._union()
+        return [dict(c) for c in self._schema]
+
+    def _union(self) -> list[JSON]:
         cols: dict[str, JSON] = {}
         readable = [m for m in self.metas if "schema" in m]
         for meta in readable:

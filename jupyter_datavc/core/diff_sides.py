@@ -7,6 +7,7 @@ demand: stored files through the verified read cache, workspace files straight f
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,11 +18,12 @@ from . import tabular
 from .diff_json import JSON, one_line
 from .errors import UsageError
 from .ingest import WorkFile, scan
-from .manifest import FileEntry
+from .manifest import FileEntry, Manifest
 from .objects import hash_file
 from .reading import cached_file
 from .refs import Version
 from .statcache import stat_key
+from .tombstones import ensure_not_purged
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -108,8 +110,26 @@ def decode_dictionaries(table: pa.Table) -> pa.Table:
     return table
 
 
+_MANIFESTS: OrderedDict[tuple[str, str], Manifest] = OrderedDict()  # recently parsed, by repo and hash
+_MANIFESTS_KEPT = 4
+
+
+def _manifest(repo: Repo, version: Version) -> Manifest:
+    """The version's manifest; a process keeps the last few parsed (they are immutable, named by hash)."""
+    key = (str(repo.dir), version.manifest)
+    cached = _MANIFESTS.get(key)
+    if cached is None:
+        cached = _MANIFESTS[key] = repo.manifest(version)
+        while len(_MANIFESTS) > _MANIFESTS_KEPT:
+            _MANIFESTS.popitem(last=False)
+    else:
+        ensure_not_purged(repo, version)
+        _MANIFESTS.move_to_end(key)
+    return cached
+
+
 def version_side(repo: Repo, version: Version) -> Side:
-    manifest = repo.manifest(version)
+    manifest = _manifest(repo, version)
 
     def local(entry: FileEntry) -> Path:
         return cached_file(repo, entry, f"{version.ref} ({entry.path})")

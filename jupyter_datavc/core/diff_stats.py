@@ -46,13 +46,15 @@ def _footer(src: TableSource) -> dict[str, dict[str, JSON]]:
     if src.fmt != "parquet" or src.broken:
         return {}
     out: dict[str, dict[str, JSON]] = {}
+    metas = src.metas
+    columns = [{c["name"] for c in meta["schema"]} for meta in metas]
     for col in src.schema():
         name, kind = col["name"], kind_of(col["type"])
         if name in src.hive or kind not in ("numeric", "string", "binary", "boolean") or "decimal" in col["type"]:
             continue
         nulls, lo, hi, ok = 0, None, None, True
-        for meta in src.metas:
-            if name not in {c["name"] for c in meta["schema"]}:
+        for meta, names in zip(metas, columns, strict=True):
+            if name not in names:
                 nulls += int(meta["rows"])  # missing from this part: all null in the table
                 continue
             st = (meta.get("stats") or {}).get(name)
