@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import PathError, UnsafePath
@@ -34,6 +35,28 @@ def join_inside(root: Path, rel: str) -> Path:
         if cur.is_symlink():
             raise UnsafePath(f"unsafe path: {cur} is a symlink (refusing to follow it out of {root})")
     return target
+
+
+def join_all_inside(root: Path, rels: Iterable[str]) -> list[Path]:
+    """:func:`join_inside` for many paths at once: each folder on the way is checked once, not per file."""
+    base = os.fspath(root)
+    checked: set[str] = set()
+    out: list[Path] = []
+    for rel in rels:
+        safe_relpath(rel)
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in checked:
+            prefix = ""
+            for part in parent.split("/"):
+                prefix = f"{prefix}/{part}" if prefix else part
+                if prefix not in checked:
+                    if os.path.islink(os.path.join(base, prefix)):
+                        raise UnsafePath(
+                            f"unsafe path: {root / prefix} is a symlink (refusing to follow it out of {root})"
+                        )
+                    checked.add(prefix)
+        out.append(Path(os.path.join(base, rel)))
+    return out
 
 
 def to_repo_relative(root: Path, path: str | os.PathLike[str], cwd: Path | None = None) -> str:

@@ -21,29 +21,35 @@ if TYPE_CHECKING:
     from .repo import Repo
 
 
-def write_entry(repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int = 0o644, atomic: bool = True) -> None:
-    """Assemble ``entry`` at ``dest``; every chunk and the whole are verified.
+def write_entry(
+    repo: Repo, entry: FileEntry, dest: Path, where: str, mode: int = 0o644, atomic: bool = True
+) -> os.stat_result:
+    """Assemble ``entry`` at ``dest``; every chunk and the whole are verified. Returns the file's stat.
 
     With ``atomic`` the bytes go to a temp file renamed at the end; without, ``dest`` must be a
     fresh temp name of the caller's (it is removed on failure).
     """
     tmp = dest.with_name(f".tmp-{dest.name}-{uuid.uuid4().hex[:8]}") if atomic else dest
+    single = entry.chunks == ((entry.hash, entry.size),)  # the file is its one chunk: get() verifies it
     whole = xxhash.xxh3_128()
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)  # the fd stays writable
         try:
             for oid, size in entry.chunks:
                 data = repo.objects.get(oid, where=where, size=size)
-                whole.update(data)
+                if not single:
+                    whole.update(data)
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
+            st = os.fstat(fd)
         finally:
             os.close(fd)
-        if whole.hexdigest() != entry.hash:
+        if not single and whole.hexdigest() != entry.hash:
             raise CorruptObject(entry.hash, "assembled file does not match its hash", where)
         if atomic:
             os.replace(tmp, dest)
+        return st
     except BaseException as err:
         try:
             os.unlink(tmp)

@@ -15,7 +15,7 @@ from .jobs import read_job_files
 from .locks import store_lock
 from .manifest import FileEntry, Manifest
 from .objects import hash_file
-from .paths import join_inside, to_repo_relative
+from .paths import join_all_inside, join_inside, to_repo_relative
 from .reading import write_entry
 from .refs import Version
 from .revision import parse_rev
@@ -166,7 +166,8 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
         targets = {entry.path: (entry, base)}
         by_rel = {entry.path: files[0]} if files else {}
     else:
-        targets = {e.path: (e, join_inside(base, e.path)) for e in manifest.files}
+        dests = join_all_inside(base, [e.path for e in manifest.files])
+        targets = {e.path: (e, dest) for e, dest in zip(manifest.files, dests, strict=True)}
         by_rel = {f.rel: f for f in files}
     to_write = [(e, dest) for rel, (e, dest) in targets.items() if have.get(rel) != e.hash]
     to_remove = sorted(set(have) - set(targets))
@@ -176,10 +177,11 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
         conflicts = [rel for rel in dirty if have[rel] not in known]
         if conflicts:
             raise WorkspaceConflict(version.dataset, conflicts)
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path, Path, os.stat_result]] = []
     try:
         staged = _stage(repo, version, to_write)
-        for tmp, dest in staged:
+        stats = {str(dest): st for _, dest, st in staged}
+        for tmp, dest, _ in staged:
             os.replace(tmp, dest)
         staged = []
         for rel in to_remove:
@@ -187,16 +189,12 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
     except OSError as err:
         raise StorageError.from_os_error(err, f"checkout of {version.ref}") from err
     finally:
-        for tmp, _ in staged:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        _unlink_all(staged)
     if manifest.kind == "dir":
         _prune_empty_dirs(base, {os.path.dirname(r) for r in to_remove})
-    if rel_of is not None and to_write:
+    if rel_of is not None and to_write:  # the temp files' stat: a rename keeps inode, size and mtime
         repo.statcache.store(
-            [(rel_of(WorkFile(e.path, str(dest), os.stat(dest))), os.stat(dest), e) for e, dest in to_write]
+            [(rel_of(WorkFile(e.path, str(dest), stats[str(dest)])), stats[str(dest)], e) for e, dest in to_write]
         )
     return CheckoutResult(version, base, sorted(e.path for e, _ in to_write), to_remove, len(targets) - len(to_write))
 
@@ -204,25 +202,27 @@ def _checkout_locked(repo: Repo, version: Version, manifest: Manifest, base: Pat
 STAGE_BATCH = 64  # files per task: one hand-off per batch, not per file
 
 
-def _stage(repo: Repo, version: Version, to_write: list[tuple[FileEntry, Path]]) -> list[tuple[Path, Path]]:
-    """Write every file to a temp name beside its destination; return (temp, destination) pairs."""
+def _stage(
+    repo: Repo, version: Version, to_write: list[tuple[FileEntry, Path]]
+) -> list[tuple[Path, Path, os.stat_result]]:
+    """Write every file to a temp name beside its destination; return (temp, destination, stat) triples."""
     for parent in sorted({dest.parent for _, dest in to_write}):
         parent.mkdir(parents=True, exist_ok=True)
     prefix = f".tmp-{uuid.uuid4().hex[:8]}"
 
-    def batch(start: int) -> list[tuple[Path, Path]]:
+    def batch(start: int) -> list[tuple[Path, Path, os.stat_result]]:
         done = []
         try:
             for i, (entry, dest) in enumerate(to_write[start : start + STAGE_BATCH], start):
                 tmp = dest.with_name(f"{prefix}-{i}-{dest.name}")
-                write_entry(repo, entry, tmp, f"{version.ref} ({entry.path})", atomic=False)
-                done.append((tmp, dest))
+                st = write_entry(repo, entry, tmp, f"{version.ref} ({entry.path})", atomic=False)
+                done.append((tmp, dest, st))
         except BaseException:
             _unlink_all(done)
             raise
         return done
 
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path, Path, os.stat_result]] = []
     with ThreadPoolExecutor(WRITE_WORKERS, thread_name_prefix="datavc-checkout") as pool:
         futures = [pool.submit(batch, i) for i in range(0, len(to_write), STAGE_BATCH)]
         error: BaseException | None = None
@@ -237,8 +237,8 @@ def _stage(repo: Repo, version: Version, to_write: list[tuple[FileEntry, Path]])
     return staged
 
 
-def _unlink_all(staged: list[tuple[Path, Path]]) -> None:
-    for tmp, _ in staged:
+def _unlink_all(staged: list[tuple[Path, Path, os.stat_result]]) -> None:
+    for tmp, _, _ in staged:
         try:
             os.unlink(tmp)
         except OSError:

@@ -25,6 +25,7 @@ from jupyter_datavc.core.errors import (
 )
 from jupyter_datavc.core.manifest import Manifest, path_hashes
 from jupyter_datavc.core.objects import hash_bytes
+from jupyter_datavc.core.paths import join_all_inside, join_inside
 from jupyter_datavc.core.repo import Repo
 from jupyter_datavc.core.revision import RevSpec, parse_rev
 from jupyter_datavc.core.verify import verify
@@ -78,6 +79,20 @@ def test_checkout_refuses_symlinks_leading_outside(repo: Repo, project: Path, tm
     with pytest.raises(UnsafePath, match="symlink"):
         repo.checkout(rev)
     assert list(outside.iterdir()) == []
+
+
+def test_join_all_inside_checks_each_folder_on_the_way(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    rels = ["x.txt", "a/y.txt", "a/b/z.txt", "a/b/new/deeper/w.txt"]
+    assert join_all_inside(root, rels) == [join_inside(root, r) for r in rels]
+    (tmp_path / "outside").mkdir()
+    (root / "a" / "b" / "new").symlink_to(tmp_path / "outside", target_is_directory=True)
+    for rels in (["a/y.txt", "a/b/new/deeper/w.txt"], ["a/b/new/f"]):
+        with pytest.raises(UnsafePath, match="symlink"):
+            join_all_inside(root, rels)
+    with pytest.raises(UnsafePath):
+        join_all_inside(root, ["a/../../etc/passwd"])
 
 
 # -- damaged metadata: one clear line -----------------------------------------------------------
