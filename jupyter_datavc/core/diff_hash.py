@@ -21,6 +21,7 @@ _U = np.uint64
 _GOLDEN = 0x9E3779B97F4A7C15
 _NULL = _U(0x6E756C6C6E756C6C)
 BLOCK = 1 << 20  # strings hashed per numpy pass
+ROWS = 1 << 16  # rows hashed per piece
 
 
 def _text_types() -> tuple[Any, ...]:
@@ -124,11 +125,47 @@ def cell_ids(col: Any) -> Any:
 
 
 def side_hashes(cols: list[Any], n: int) -> Any:
-    h = np.zeros(n, dtype=_U)
-    for i, col in enumerate(cols):
-        h *= _U(_GOLDEN)
-        h += mix(cell_ids(col) ^ _U((i + 1) * _GOLDEN % (1 << 64)))
-    return mix(h) >> _U(1)  # 63 bits: multiset() keeps the side in the lowest bit
+    """A 63-bit hash per row of the columns, computed in pieces of ``ROWS`` rows.
+
+    Pieces keep every temporary array small (in cache, and reused by the allocator instead of
+    fresh pages from the OS); only low-cardinality text columns are dictionary-encoded whole.
+    """
+    h = np.empty(n, dtype=_U)
+    prepared = [_prepare(col) for col in cols]
+    for start in range(0, n, ROWS):
+        stop = min(start + ROWS, n)
+        acc = np.zeros(stop - start, dtype=_U)
+        for i, ids in enumerate(prepared):
+            acc *= _U(_GOLDEN)
+            acc += mix(ids(start, stop) ^ _U((i + 1) * _GOLDEN % (1 << 64)))
+        h[start:stop] = mix(acc) >> _U(1)  # 63 bits: multiset() keeps the side in the lowest bit
+    return h
+
+
+def _prepare(col: Any) -> Any:
+    """A function (start, stop) -> the cell ids of those rows of ``col``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if any(is_text(t) for is_text in _text_types()) and len(col) > ROWS:
+        if pa.types.is_string_view(t) or pa.types.is_binary_view(t):
+            col = col.cast(pa.large_string() if pa.types.is_string_view(t) else pa.large_binary())
+        probe = col.slice(0, 1 << 16)
+        if len(pc.unique(probe)) * 4 < len(probe):  # few distinct values: hash the dictionary only
+            enc = pc.dictionary_encode(col.combine_chunks())
+            ids = _bytes_hash(enc.dictionary) if len(enc.dictionary) else np.zeros(1, _U)
+            codes = np.asarray(pc.fill_null(enc.indices, 0).to_numpy(), dtype=np.int64)
+            nulls = np.asarray(col.is_null().to_numpy(), dtype=bool) if col.null_count else None
+
+            def from_dictionary(start: int, stop: int) -> Any:
+                out = ids[codes[start:stop]]
+                if nulls is not None:
+                    out[nulls[start:stop]] = _NULL
+                return out
+
+            return from_dictionary
+    return lambda start, stop: cell_ids(col.slice(start, stop - start))
 
 
 def row_hashes(cols: list[tuple[Any, Any]], na: int, nb: int) -> tuple[Any, Any]:

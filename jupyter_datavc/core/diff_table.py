@@ -20,6 +20,7 @@ from .diff_schema import TableSource, concat, schema_diff
 from .diff_sides import partition_values
 from .diff_stats import stats_diff
 
+EQUAL_ROWS = 1 << 18  # matched pairs compared per piece
 STATS_READ_LIMIT = 64 << 20  # statistics are computed from the data of tables up to this size (both sides)
 STATS_READ_FILES = 64  # ... and this many files per side; larger ones use manifests and footers only
 
@@ -75,12 +76,12 @@ def table_diff(
         spill, partial = (
             ([], partial) if outofcore.fits(src_a, src_b, budget) else outofcore.open_sides(src_a, src_b, msgs)
         )
-    read = compute and not identical and not spill and (opts.rows or _small(src_a, src_b))
-    if read:
+    figures = compute and not identical and not spill and _small(src_a, src_b)  # the same with and without rows
+    if compute and not identical and not spill and (opts.rows or figures):
         tables, partial = _read_both(src_a, src_b, msgs)
-    elif compute and not identical:
-        why = "the rows were compared out of memory" if spill else "the tables are large; rows=True reads them"
-        text = f"statistics come from the manifests and Parquet footers only ({why})"
+    if compute and not identical and not figures:
+        why = "the rows were compared out of core" if spill else "the tables are large"
+        text = f"statistics come from the manifests and Parquet footers only: {why}"
         msgs.append(message("info", "stats_from_metadata", text, file))
     if any(partial):
         msgs.append(
@@ -90,7 +91,7 @@ def table_diff(
         "format": {"before": src_a.fmt if src_a else None, "after": src_b.fmt if src_b else None},
         "identical": identical,
         "schema": schema_diff(src_a.schema() if src_a else [], src_b.schema() if src_b else []),
-        "stats": stats_diff(src_a, src_b, (tables[0], tables[1]), (partial[0], partial[1]), read),
+        "stats": stats_diff(src_a, src_b, (tables[0], tables[1]), (partial[0], partial[1]), figures),
         "rows": None,
     }
     if spill and src_a is not None and src_b is not None:
@@ -302,6 +303,12 @@ def key_examples(key: list[str], rows: list[tuple[Any, ...]]) -> str:
     return "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(key, vs, strict=True)) for vs in rows)
 
 
+def _chunked(col: Any) -> Any:
+    import pyarrow as pa
+
+    return col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+
+
 def _identity(idx: Any, n: int) -> bool:
     return len(idx) == n and (n == 0 or (idx[0] == 0 and idx[-1] == n - 1 and bool(np.all(np.diff(idx) == 1))))
 
@@ -338,7 +345,17 @@ def keyed_core(
     for name, (a, b) in aligned.items():
         if name in key:
             continue
-        eqs[name] = equal_cells(a if same_a else a.take(ia_m), b if same_b else b.take(ib), opts.atol, opts.rtol)
+        eq = np.empty(len(ib), dtype=bool)
+        if not same_a and a.num_chunks > 1:
+            a = a.combine_chunks()  # take() from many chunks would combine them on every call
+        if not same_b and b.num_chunks > 1:
+            b = b.combine_chunks()
+        for start in range(0, len(ib), EQUAL_ROWS):  # in pieces: no full-length copies of the columns
+            stop = min(start + EQUAL_ROWS, len(ib))
+            pa_ = a.slice(start, stop - start) if same_a else a.take(ia_m[start:stop])
+            pb_ = b.slice(start, stop - start) if same_b else b.take(ib[start:stop])
+            eq[start:stop] = equal_cells(_chunked(pa_), _chunked(pb_), opts.atol, opts.rtol)
+        eqs[name] = eq
     all_eq = np.logical_and.reduce(list(eqs.values())) if eqs else np.ones(len(ib), dtype=bool)
     changed_pos = np.flatnonzero(~all_eq)
     return KeyedCore(np.flatnonzero(ia < 0), np.flatnonzero(removed_mask), ia_m, ib, eqs, changed_pos)
