@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test lint install bench browser-deps
+.PHONY: quickstart test lint install bench system-deps
 
 $(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock
 	python3 -m venv $(VENV)
@@ -26,10 +26,11 @@ lint: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 # The browser tests (tests/browser) drive Debian's Chromium: Playwright cannot download browsers here.
-browser-deps:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+# The benchmarks' short runs (tests/test_benchmarks.py) take peak RSS from GNU time.
+system-deps:
+	(command -v chromium >/dev/null && test -x /usr/bin/time) || (apt-get update && apt-get install -y chromium time)
 
-test: lint browser-deps
+test: lint system-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)

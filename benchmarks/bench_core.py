@@ -6,7 +6,7 @@ Run from the project root (the project venv has ``jupyter_datavc`` installed)::
     .venv/bin/python benchmarks/bench_core.py            # full sizes (2 GiB file, 20,000 files)
     .venv/bin/python benchmarks/bench_core.py --quick    # small sizes, under a minute
 
-All data is built under ``benchmarks/.work/`` (deleted at the end unless ``--keep``). DVC is
+All data is built under ``benchmarks/.work/core/`` (deleted at the end unless ``--keep``). DVC is
 installed on first use into ``benchmarks/.venv-dvc/``. ``benchmarks/README.md`` says what each
 case measures, the targets, and the numbers measured on the project's machine.
 """
@@ -14,17 +14,11 @@ case measures, the targets, and the numbers measured on the project's machine.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import hashlib
 import json
 import math
-import mmap
 import os
-import platform
-import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -32,24 +26,37 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-PROJECT = HERE.parent
-WORK = HERE / ".work"
+from benchlib import (
+    HERE,
+    PROJECT,
+    TIME,
+    WORK,
+    BenchError,
+    CpuWatch,
+    GiB,
+    MiB,
+    Sample,
+    Step,
+    git_state,
+    human,
+    log,
+    machine,
+    markdown,
+    prime_memory,
+    run_cmd,
+    snapshot_package,
+    timed,
+    wait_for_quiet,
+    warm_cache,
+)
+
 DVC_VENV = HERE / ".venv-dvc"
 PYTHON = PROJECT / ".venv" / "bin" / "python"
 DATAVC = PROJECT / ".venv" / "bin" / "datavc"
-DVC = DVC_VENV / "bin" / "dvc"
-TIME = "/usr/bin/time"  # GNU time (Debian package "time"), for the peak RSS of each command
-KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
-
-# Commands run with bytecode caching on, as on a user's machine, but cached under .work/ (never
-# next to the sources); DVC's state and index go to .work/ too, instead of /var/tmp/dvc.
-ENV = {
-    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-    "PYTHONPYCACHEPREFIX": str(WORK / "pycache"),
-    "DVC_NO_ANALYTICS": "1",
-    "DVC_SITE_CACHE_DIR": str(WORK / "dvc-site-cache"),
-}
+CORE = WORK / "core"  # this benchmark's data and runs (other benchmarks use other folders of WORK)
+# DATAVC_BENCH_DVC: a dvc executable to use instead of installing one into .venv-dvc (the tests'
+# short run uses the one the test extras install)
+DVC = Path(os.environ.get("DATAVC_BENCH_DVC") or DVC_VENV / "bin" / "dvc")
 PRIME_MARGIN = 3 * GiB // 2  # free page reporting hands ~1.3 GiB back to the host every 2 s (README)
 PROBE_SLEEP = 0.002  # seconds the probe's main thread sleeps between two timed statements
 PROBE_IDLE = 1.0  # seconds of probing before the add starts (the idle baseline)
@@ -61,10 +68,6 @@ TARGETS = {  # key: (what, limit, unit); "{files}" and "{big}" are filled in fro
     "peak_rss": ("peak RSS of any datavc add", 256.0, "MiB"),
     "latency_p99": ("main-thread p99 latency during a background {big} add", 50.0, "ms"),
 }
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -89,77 +92,6 @@ FULL = Sizes(big=2 * GiB, files=20_000, file_size=50_000, runs=3, prime=True)
 QUICK = Sizes(big=64 * MiB, files=500, file_size=50_000, runs=3, prime=False)
 
 
-# -- running commands ------------------------------------------------------------------------------
-@dataclass
-class Sample:
-    seconds: float
-    rss_mib: float
-    other_cores: float = 0.0  # cores other processes kept busy meanwhile (their load skews the time)
-    out: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One timed command. ``expect``: text its output must contain (a cheap correctness check)."""
-
-    argv: list[str]
-    cwd: Path
-    expect: str = ""
-    warm: tuple[Path, ...] = ()  # files or folders the command reads: read just before the clock starts
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def run_cmd(argv: Sequence[str | Path], cwd: Path = HERE) -> str:
-    """Run an untimed helper command; its output, or BenchError with the output on failure."""
-    proc = subprocess.run([str(a) for a in argv], cwd=cwd, env=ENV, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise BenchError(f"{shlex.join(map(str, argv))} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
-    return proc.stdout
-
-
-def timed(step: Step) -> Sample:
-    """Wall time and peak RSS of one command; fails loudly on a bad exit or an unexpected output.
-
-    The peak RSS comes from GNU time: the child's own ``wait4`` figure would include this driver's
-    memory (Python spawns with vfork, and exec keeps the old address space's high-water mark).
-    """
-    rss_file = WORK / "last-command.rss"
-    watch = CpuWatch()
-    with open(WORK / "last-command.log", "w+b") as out:
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [TIME, "-f", "%M", "-o", str(rss_file), *step.argv],
-            cwd=step.cwd,
-            env=ENV,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        seconds = time.perf_counter() - start
-        out.seek(0)
-        text = out.read().decode(errors="replace")
-    if proc.returncode != 0 or step.expect not in text:
-        why = f"exited {proc.returncode}" if proc.returncode else f"printed no {step.expect!r}"
-        raise BenchError(f"{shlex.join(step.argv)} (in {step.cwd}) {why}:\n{text[-3000:]}")
-    return Sample(seconds, int(rss_file.read_text().split()[-1]) / KiB, watch.foreign_cores(), text)
-
-
-def prime_memory(nbytes: int) -> None:
-    """Touch ``nbytes`` of anonymous memory, then free it.
-
-    This VM returns free memory to its host (free page reporting), and the first touch of such a
-    page costs ~10 us (2 GiB written to fresh pages: 5.5 s instead of 0.6 s). Freed just before a
-    timed command, these pages are the first the kernel hands out again, so the command runs on
-    memory the host already backs, as it would on an ordinary machine.
-    """
-    with mmap.mmap(-1, nbytes) as mm:
-        view = ctypes.c_char.from_buffer(mm)
-        ctypes.memset(ctypes.addressof(view), 1, nbytes)
-        del view
-
-
 def du_bytes(path: Path) -> int:
     return int(run_cmd(["du", "-sb", path]).split()[0])
 
@@ -172,14 +104,6 @@ def fresh_dir(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
-
-
-def human(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" or n == int(n) else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 # -- the tools ---------------------------------------------------------------------------------
@@ -341,7 +265,7 @@ class Ctx:
 
     def run_folder(self, case: str, tool: str, rep: int) -> Path:
         slug = "".join(c if c.isalnum() else "-" for c in tool)
-        return WORK / "runs" / case / f"{slug}-{'warmup' if rep < 0 else rep}"
+        return CORE / "runs" / case / f"{slug}-{'warmup' if rep < 0 else rep}"
 
     def settle(self, step: Step, writes: int) -> None:
         """Get the machine ready for one timed command (see README, "Method").
@@ -597,38 +521,9 @@ def write_random_file(path: Path, size: int) -> None:
             f.write(os.urandom(min(64 * MiB, size - start)))
 
 
-def files_under(paths: Sequence[Path]) -> list[str]:
-    out = []
-    for path in paths:
-        if path.is_file():
-            out.append(str(path))
-        for folder, _, names in os.walk(path):
-            out += [os.path.join(folder, n) for n in names]
-    return [p for p in out if not os.path.islink(p)]
-
-
-def warm_cache(paths: Sequence[Path]) -> None:
-    """Read every file under ``paths`` once, so the next command finds them in the page cache."""
-    buf = memoryview(bytearray(16 * MiB))
-    for path in files_under(paths):
-        with open(path, "rb", buffering=0) as f:
-            while f.readinto(buf):
-                pass
-
-
-def wait_for_quiet(max_wait: float, threshold: float = 0.2, window: float = 0.5) -> None:
-    """Wait (at most ``max_wait`` s) until other processes use under ``threshold`` cores."""
-    deadline = time.perf_counter() + max_wait
-    while time.perf_counter() < deadline:
-        watch = CpuWatch()
-        time.sleep(window)
-        if watch.foreign_cores() < threshold:
-            return
-
-
 def make_data(sizes: Sizes) -> tuple[Path, Path]:
     """The random source data (reused from an earlier ``--keep`` run of the same sizes)."""
-    src = WORK / "src"
+    src = CORE / "src"
     stamp = src / "sizes.json"
     wanted = json.dumps([sizes.big, sizes.files, sizes.file_size])
     big, many = src / "big.bin", src / "many"
@@ -656,66 +551,14 @@ def check_prerequisites(sizes: Sizes) -> None:
         raise BenchError(f"needs ~{human(need)} free disk under {HERE}, has {human(free)}")
 
 
-def git_state() -> dict[str, Any]:
-    head = run_cmd(["git", "rev-parse", "HEAD"], PROJECT).strip()
-    dirty = run_cmd(["git", "status", "--porcelain", "--", "jupyter_datavc"], PROJECT).split("\n")
-    return {"commit": head, "uncommitted_in_jupyter_datavc": [line for line in dirty if line.strip()]}
-
-
-class CpuWatch:
-    """User CPU that other processes used while the benchmark ran (others' load skews timings)."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter(), self._busy(), self._own()
-
-    @staticmethod
-    def _busy() -> float:
-        """User-space CPU seconds of the whole machine (kernel threads writing our data back are not load)."""
-        user, nice = (int(x) for x in Path("/proc/stat").read_text().split()[1:3])
-        return (user + nice) / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _own() -> float:
-        import resource
-
-        return sum(resource.getrusage(who).ru_utime for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-
-    def foreign_cores(self) -> float:
-        """Average number of cores other processes kept busy since the start."""
-        wall0, busy0, own0 = self.start
-        foreign = (self._busy() - busy0) - (self._own() - own0)
-        return max(0.0, foreign) / (time.perf_counter() - wall0)
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "cpus": os.cpu_count(),
-        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GiB, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "loadavg_start": os.getloadavg(),
-    }
-
-
-def snapshot_package() -> str:
-    """Run a frozen copy of jupyter_datavc (others may edit the tree during a run); its digest."""
-    dest = WORK / "snapshot" / "jupyter_datavc"
-    shutil.rmtree(dest.parent, ignore_errors=True)
-    shutil.copytree(PROJECT / "jupyter_datavc", dest, ignore=shutil.ignore_patterns("__pycache__", "labextension"))
-    ENV["PYTHONPATH"] = str(dest.parent)  # ahead of the editable install's path entry
-    digest = hashlib.sha256()
-    for path in sorted(files_under([dest])):
-        digest.update(path.encode() + b"\0" + Path(path).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def setup(sizes: Sizes, quiet_wait: float) -> Ctx:
-    for sub in ("runs", "templates", "dvc-site-cache"):
-        shutil.rmtree(WORK / sub, ignore_errors=True)
-    WORK.mkdir(parents=True, exist_ok=True)
+    for sub in ("runs", "templates"):
+        shutil.rmtree(CORE / sub, ignore_errors=True)
+    shutil.rmtree(WORK / "dvc-site-cache", ignore_errors=True)
+    CORE.mkdir(parents=True, exist_ok=True)
     big, many = make_data(sizes)
-    datavc = DataVC.make_template(WORK / "templates" / "datavc")
-    dvc = Dvc.make_template(WORK / "templates" / "dvc")
+    datavc = DataVC.make_template(CORE / "templates" / "datavc")
+    dvc = Dvc.make_template(CORE / "templates" / "dvc")
     log("reading the source data once (page cache)")
     warm_cache([big, many])
     return Ctx(sizes, big, many, datavc, dvc, quiet_wait)
@@ -746,12 +589,6 @@ def case_rows(result: CaseResult) -> list[list[str]]:
 
 
 CASE_HEADERS = ["case", "tool", "median s", "min–max s", "vs cp", "vs dvc", "peak RSS MiB", "other load"]
-
-
-def markdown(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def print_case(result: CaseResult) -> None:
@@ -854,7 +691,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="before each timed command wait up to this many seconds for other processes to go quiet"
         " (default 20, 0 with --quick)",
     )
-    p.add_argument("--keep", action="store_true", help="keep benchmarks/.work/ (and reuse its data next time)")
+    p.add_argument("--keep", action="store_true", help="keep benchmarks/.work/core/ (and reuse its data next time)")
     p.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results-*.json)")
     p.add_argument("--latency-probe", type=Path, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -891,7 +728,8 @@ def main(argv: list[str] | None = None) -> int:
         report, results = run_all(ctx)
     finally:
         if not args.keep:
-            shutil.rmtree(WORK, ignore_errors=True)
+            for made in (CORE, WORK / "snapshot", WORK / "pycache", WORK / "dvc-site-cache"):
+                shutil.rmtree(made, ignore_errors=True)
     meta["machine"]["loadavg_end"] = os.getloadavg()
     meta["machine"]["other_processes_cores"] = round(watch.foreign_cores(), 2)
     meta["seconds"] = time.perf_counter() - started

@@ -21,9 +21,7 @@ Cases (``benchmarks/README.md``, section "Remotes", has the numbers measured her
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
-import mmap
 import os
 import shutil
 import statistics
@@ -32,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchlib import prime_memory
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATAVC = [str(PROJECT / ".venv" / "bin" / "python"), "-m", "jupyter_datavc"]
@@ -44,19 +44,6 @@ ENV = {
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def prime_memory(nbytes: int) -> None:
-    """Touch ``nbytes`` of memory, then free it, so the next command writes to host-backed pages.
-
-    This VM hands free memory back to its host, and touching such a page again costs ~10 us; a
-    command writing W bytes right after that would pay for it (see "first-touch" in this
-    folder's README). bench_core.py does the same before each timed command.
-    """
-    with mmap.mmap(-1, nbytes) as mm:
-        view = ctypes.c_char.from_buffer(mm)
-        ctypes.memset(ctypes.addressof(view), 1, nbytes)
-        del view
 
 
 def run(cmd: list[str], cwd: Path | None = None, writes: int = 0) -> float:
