@@ -22,6 +22,7 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _NULL = _U(0x6E756C6C6E756C6C)
 BLOCK = 1 << 20  # strings hashed per numpy pass
 ROWS = 1 << 16  # rows hashed per piece
+SURPLUS_ROWS = 1 << 20  # distinct hashes looked up per piece
 
 
 def _text_types() -> tuple[Any, ...]:
@@ -176,8 +177,9 @@ def row_hashes(cols: list[tuple[Any, Any]], na: int, nb: int) -> tuple[Any, Any]
         return fa.result(), fb.result()
 
 
-def _extra_rows(h: Any, extra_h: Any, extra_n: Any, limit: int) -> Any:
-    """The first ``limit`` positions in ``h`` whose hash is in sorted ``extra_h``, at most ``extra_n`` of each.
+def _extra_rows(h: Any, keep: Any, extra_h: Any, extra_n: Any, limit: int) -> Any:
+    """The first ``limit`` positions in ``h`` (where ``keep``) whose hash is in sorted ``extra_h``,
+    at most ``extra_n`` of each.
 
     Scans ``h`` in growing pieces and stops once the sample is full, so a large table with
     changes near its start is not searched to the end.
@@ -186,10 +188,11 @@ def _extra_rows(h: Any, extra_h: Any, extra_n: Any, limit: int) -> Any:
         return np.empty(0, np.int64)
     found: list[Any] = []
     start, step = 0, 1 << 16
+    kept = np.empty(0, np.int64)
     while start < len(h):
         piece = h[start : start + step]
         p = np.minimum(np.searchsorted(extra_h, piece), len(extra_h) - 1)
-        found.append(np.flatnonzero(extra_h[p] == piece) + start)
+        found.append(np.flatnonzero((extra_h[p] == piece) & keep[start : start + step]) + start)
         start, step = start + step, step * 4
         idx = np.concatenate(found)
         hv = h[idx]
@@ -203,44 +206,59 @@ def _extra_rows(h: Any, extra_h: Any, extra_n: Any, limit: int) -> Any:
     return kept[:limit]
 
 
+def _distinct(h: Any, keep: Any) -> tuple[Any, Any]:
+    """The distinct values of ``h[keep]``, sorted, and how often each occurs (None: once each)."""
+    s = h[keep]
+    s.sort()
+    if len(s) < 2 or not np.count_nonzero(s[1:] == s[:-1]):  # all distinct: the common case
+        return s, None
+    starts = np.concatenate([[0], np.flatnonzero(s[1:] != s[:-1]) + 1])
+    return s[starts], np.diff(np.concatenate([starts, [len(s)]]))
+
+
+def _surplus(u: Any, c: Any, other_u: Any, other_c: Any) -> tuple[Any, Any]:
+    """The hashes of ``u`` (occurring ``c`` times) that occur more often than in ``other_u``, and by how much."""
+    hashes: list[Any] = [np.empty(0, _U)]
+    counts: list[Any] = [np.empty(0, np.int64)]
+    for start in range(0, len(u), SURPLUS_ROWS):  # in pieces: small temporaries
+        piece = u[start : start + SURPLUS_ROWS]
+        mine = c[start : start + SURPLUS_ROWS] if c is not None else np.ones(len(piece), np.int64)
+        if len(other_u):
+            at = np.searchsorted(other_u, piece)
+            np.minimum(at, len(other_u) - 1, out=at)
+            mine = mine - np.where(other_u[at] == piece, other_c[at] if other_c is not None else 1, 0)
+        more = mine > 0
+        hashes.append(piece[more])
+        counts.append(mine[more])
+    return np.concatenate(hashes), np.concatenate(counts)
+
+
 def multiset(ha: Any, hb: Any, limit: int, pos_a: Any = None, pos_b: Any = None) -> tuple[int, int, Any, Any]:
     """Rows only in b (added) and only in a (removed), duplicates counted; with samples of each.
 
-    Rows equal at the same position pair up first; the rest are sorted (each side in its own
-    thread, then merged), each hash tagged with its side in the lowest bit, and counted run by run.
+    Rows equal at the same position pair up first; the rest are sorted and counted per distinct
+    hash on each side (one thread per side), and each side's counts are looked up in the other's.
     ``pos_a``/``pos_b`` (ascending) are the rows' positions in their whole tables when ``ha`` and
     ``hb`` hold only some of the rows (one bucket of an out-of-core diff); by default 0, 1, 2, ...
     """
     empty = np.empty(0, np.int64)
+    keep_a, keep_b = np.ones(len(ha), bool), np.ones(len(hb), bool)
     if pos_a is None or pos_b is None:
         if len(ha) == len(hb) and np.array_equal(ha, hb):
             return 0, 0, empty, empty
         m = min(len(ha), len(hb))
-        differ = np.flatnonzero(ha[:m] != hb[:m])
-        rest_a = np.concatenate([differ, np.arange(m, len(ha))])
-        rest_b = np.concatenate([differ, np.arange(m, len(hb))])
+        np.not_equal(ha[:m], hb[:m], out=keep_a[:m])
+        keep_b[:m] = keep_a[:m]
     else:
         _, at_a, at_b = np.intersect1d(pos_a, pos_b, assume_unique=True, return_indices=True)
         same = ha[at_a] == hb[at_b]
-        keep_a, keep_b = np.ones(len(ha), bool), np.ones(len(hb), bool)
         keep_a[at_a[same]] = False
         keep_b[at_b[same]] = False
-        rest_a, rest_b = np.flatnonzero(keep_a), np.flatnonzero(keep_b)
-    ra, rb = ha[rest_a], hb[rest_b]
     with ThreadPoolExecutor(2, thread_name_prefix="datavc-diff-sort") as pool:  # np.sort releases the GIL
-        sorted_a = pool.submit(np.sort, ra << _U(1))
-        sorted_b = pool.submit(np.sort, (rb << _U(1)) | _U(1))
-        tagged = np.concatenate([sorted_a.result(), sorted_b.result()])
-    tagged.sort(kind="stable")  # two sorted runs: timsort merges them in one linear pass
-    values, sides = tagged >> _U(1), (tagged & _U(1)).astype(np.int64)
-    if not len(values):
-        return 0, 0, empty, empty
-    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
-    total = np.diff(np.concatenate([starts, [len(values)]]))
-    in_b = np.add.reduceat(sides, starts)
-    extra = 2 * in_b - total  # rows of b minus rows of a with this hash
-    uniq = values[starts]
-    added, removed = int(extra[extra > 0].sum()), int(-extra[extra < 0].sum())
-    sample_b = rest_b[_extra_rows(rb, uniq[extra > 0], extra[extra > 0], limit)]
-    sample_a = rest_a[_extra_rows(ra, uniq[extra < 0], -extra[extra < 0], limit)]
-    return added, removed, np.sort(sample_a), np.sort(sample_b)
+        runs_a, runs_b = pool.submit(_distinct, ha, keep_a), pool.submit(_distinct, hb, keep_b)
+        (ua, ca), (ub, cb) = runs_a.result(), runs_b.result()
+        extra_a, extra_b = pool.submit(_surplus, ua, ca, ub, cb), pool.submit(_surplus, ub, cb, ua, ca)
+        (xa, na), (xb, nb) = extra_a.result(), extra_b.result()  # hashes beyond the other side's count
+    sample_b = _extra_rows(hb, keep_b, xb, nb, limit)
+    sample_a = _extra_rows(ha, keep_a, xa, na, limit)
+    return int(nb.sum()), int(na.sum()), sample_a, sample_b
