@@ -71,3 +71,12 @@ def test_remote_benchmark_quick(tmp_path: Path) -> None:
     lazy = report["lazy"]
     assert 50_000_000 <= lazy["bytes_fetched"] < 60_000_000  # one version's 50 MB, not the remote's 400 MB
     assert "| push / cp |" in text
+
+
+def test_sidebar_benchmark_quick(tmp_path: Path) -> None:
+    out = tmp_path / "sidebar.json"
+    text = bench("bench_sidebar.py", "--versions", "60", "--repeat", "1", "--out", str(out), work=tmp_path)
+    report = json.loads(out.read_text())
+    assert report["versions"] == 60 and report["rows_in_dom"] > 0
+    assert report["first_render_ms"]["cold"] > 0 and report["api_first_page_ms"]["median"] > 0
+    assert "timeline of 60 versions" in text
