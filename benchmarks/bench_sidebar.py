@@ -22,8 +22,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "tests" / "browser"), str(HERE.parent / "tests")]
 
-from labdriver import CHROMIUM, CHROMIUM_ARGS, open_lab, open_sidebar, start_lab, stop_lab  # noqa: E402
 from datavc_sample import add_many_versions  # noqa: E402
+from labdriver import CHROMIUM, CHROMIUM_ARGS, open_lab, open_sidebar, start_lab, stop_lab  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from jupyter_datavc.core.repo import Repo  # noqa: E402
