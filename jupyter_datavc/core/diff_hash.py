@@ -166,6 +166,15 @@ def _prepare(col: Any) -> Any:
                 return out
 
             return from_dictionary
+
+        def from_bytes(start: int, stop: int) -> Any:
+            piece = col.slice(start, stop - start)
+            out = _bytes_hash(piece.combine_chunks())
+            if piece.null_count:
+                out[np.asarray(piece.is_null().to_numpy(), dtype=bool)] = _NULL
+            return out
+
+        return from_bytes
     return lambda start, stop: cell_ids(col.slice(start, stop - start))
 
 

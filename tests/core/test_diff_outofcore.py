@@ -181,3 +181,17 @@ def test_budget_from_the_environment(proj: Project, monkeypatch: pytest.MonkeyPa
     assert "stats_from_metadata" in codes(proj.diff(v1, v2, rows=True))
     monkeypatch.delenv(diff_outofcore.ENV)
     assert "stats_from_metadata" not in codes(proj.diff(v1, v2, rows=True))
+
+
+def test_row_hashes_do_not_depend_on_the_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_datavc.core import diff_hash
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    low = pa.chunked_array([pa.array(rng.choice(["x", "yy", None], n // 2)), pa.array(rng.choice(["x", "zz"], n // 2))])
+    high = pa.chunked_array([pa.array([None if i % 7 == 0 else f"v{i}-{'w' * (i % 30)}" for i in range(n)])])
+    nums = pa.chunked_array([pa.array(rng.normal(size=n))])
+    whole = diff_hash.side_hashes([low, high, nums], n)
+    monkeypatch.setattr(diff_hash, "ROWS", 333)  # pieces, and the dictionary / word-hash paths of long columns
+    assert np.array_equal(diff_hash.side_hashes([low, high, nums], n), whole)
+    assert len(np.unique(whole)) > n * 0.99
