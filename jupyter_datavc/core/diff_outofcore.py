@@ -260,7 +260,7 @@ def _bucket(path: Path, keep_hash: bool) -> tuple[Any, Any, Any]:
     import pyarrow as pa
 
     with pa.memory_map(str(path)) as source:
-        table = pa.ipc.open_file(source).read_all()
+        table = pa.ipc.open_file(source).read_all().combine_chunks()  # one chunk: fast takes, off the map
     width = table.num_columns - (2 if keep_hash else 1)
     pos = np.asarray(table.column(width).to_numpy(), dtype=np.int64)
     h = np.asarray(table.column(width + 1).to_numpy(), dtype=np.uint64) if keep_hash else None

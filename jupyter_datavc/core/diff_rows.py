@@ -120,6 +120,11 @@ def match(ka: Any, kb: Any) -> tuple[Any, Any, Any]:
     none = np.empty(0, np.int64)
     if na == 0 or nb == 0:
         return np.full(nb, -1, np.int64), _duplicates(ka), _duplicates(kb)
+    if bool(np.all(ka[1:] > ka[:-1])) and bool(np.all(kb[1:] > kb[:-1])):  # sorted and unique
+        p = np.searchsorted(ka, kb)
+        np.minimum(p, na - 1, out=p)
+        p[ka[p] != kb] = -1
+        return p, none, none
     lo, hi = int(min(ka.min(), kb.min())), int(max(ka.max(), kb.max()))
     if hi - lo <= 4 * (na + nb) + 1024:  # dense keys: a position array
         ra, rb = ka - lo, kb - lo
@@ -129,9 +134,6 @@ def match(ka: Any, kb: Any) -> tuple[Any, Any, Any]:
         pos = np.full(hi - lo + 1, -1, np.int64)
         pos[ra] = np.arange(na)
         return pos[rb], none, none
-    if bool(np.all(ka[1:] > ka[:-1])) and bool(np.all(kb[1:] > kb[:-1])):  # sorted and unique
-        p = np.minimum(np.searchsorted(ka, kb), na - 1)
-        return np.where(ka[p] == kb, p, -1), none, none
     index = pd.Index(ka)
     if not index.is_unique or not pd.Index(kb).is_unique:
         return none, _duplicates(ka), _duplicates(kb)

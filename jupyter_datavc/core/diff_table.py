@@ -181,9 +181,16 @@ def _columns(table: Any) -> dict[str, Any]:
     return out
 
 
+def values_at(col: Any, rows: Any) -> list[Any]:
+    """Python values of a few cells (``take`` on a column of many chunks costs a pass over it)."""
+    if len(rows) <= 1000:
+        return [col[int(i)].as_py() for i in rows]
+    return list(col.take(rows).to_pylist())
+
+
 def _sample(table: Any, idx: Any, total: int) -> JSON:
     cols = _columns(table)
-    taken = [[json_value(v) for v in col.take(idx).to_pylist()] for col in cols.values()]
+    taken = [[json_value(v) for v in values_at(col, idx)] for col in cols.values()]
     return {"columns": list(cols), "rows": [list(r) for r in zip(*taken, strict=True)], "truncated": total > len(idx)}
 
 
@@ -295,7 +302,7 @@ def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str
 
 def key_values(table: Any, key: list[str], rows: Any) -> list[tuple[Any, ...]]:
     cols = _columns(table)
-    values = [cols[k].take(rows).to_pylist() for k in key]
+    values = [values_at(cols[k], rows) for k in key]
     return [tuple(vs) for vs in zip(*values, strict=True)]
 
 
@@ -303,10 +310,30 @@ def key_examples(key: list[str], rows: list[tuple[Any, ...]]) -> str:
     return "; ".join(", ".join(f"{k}={v!r}" for k, v in zip(key, vs, strict=True)) for vs in rows)
 
 
-def _chunked(col: Any) -> Any:
+def _picker(col: Any, rows: Any) -> Any:
+    """A function (start, stop) -> the cells ``rows[start:stop]`` of ``col`` (all rows when None).
+
+    ``take`` from a column of many chunks is slow (and may combine them on every call), so a piece
+    whose rows lie close together is taken from a combined slice; otherwise the column is combined once.
+    """
     import pyarrow as pa
 
-    return col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+    whole: list[Any] = []
+
+    def pick(start: int, stop: int) -> Any:
+        if rows is None:
+            return col.slice(start, stop - start)
+        idx = rows[start:stop]
+        if not len(idx):
+            return col.slice(0, 0)
+        lo, hi = int(idx.min()), int(idx.max())
+        if col.num_chunks <= 1 or hi - lo < 4 * EQUAL_ROWS:
+            return pa.chunked_array([col.slice(lo, hi - lo + 1).combine_chunks().take(idx - lo)], col.type)
+        if not whole:
+            whole.append(col.combine_chunks())
+        return pa.chunked_array([whole[0].take(idx)], col.type)
+
+    return pick
 
 
 def _identity(idx: Any, n: int) -> bool:
@@ -346,15 +373,10 @@ def keyed_core(
         if name in key:
             continue
         eq = np.empty(len(ib), dtype=bool)
-        if not same_a and a.num_chunks > 1:
-            a = a.combine_chunks()  # take() from many chunks would combine them on every call
-        if not same_b and b.num_chunks > 1:
-            b = b.combine_chunks()
+        pick_a, pick_b = _picker(a, None if same_a else ia_m), _picker(b, None if same_b else ib)
         for start in range(0, len(ib), EQUAL_ROWS):  # in pieces: no full-length copies of the columns
             stop = min(start + EQUAL_ROWS, len(ib))
-            pa_ = a.slice(start, stop - start) if same_a else a.take(ia_m[start:stop])
-            pb_ = b.slice(start, stop - start) if same_b else b.take(ib[start:stop])
-            eq[start:stop] = equal_cells(_chunked(pa_), _chunked(pb_), opts.atol, opts.rtol)
+            eq[start:stop] = equal_cells(pick_a(start, stop), pick_b(start, stop), opts.atol, opts.rtol)
         eqs[name] = eq
     all_eq = np.logical_and.reduce(list(eqs.values())) if eqs else np.ones(len(ib), dtype=bool)
     changed_pos = np.flatnonzero(~all_eq)
@@ -365,14 +387,14 @@ def changed_rows(ta: Any, tb: Any, key: list[str], core: KeyedCore, pick: Any) -
     """The changed rows at ``pick`` (positions among the matched pairs): key and cells before -> after."""
     rows_a, rows_b = core.ia_m[pick], core.ib[pick]
     cols_a, cols_b = _columns(ta), _columns(tb)
-    keys = [[json_value(v) for v in cols_b[k].take(rows_b).to_pylist()] for k in key]
+    keys = [[json_value(v) for v in values_at(cols_b[k], rows_b)] for k in key]
     cells: list[JSON] = [{} for _ in pick]
     for name, eq in core.eqs.items():
         diff_at = np.flatnonzero(~eq[pick])
         if not len(diff_at):
             continue
-        before = cols_a[name].take(rows_a[diff_at]).to_pylist()
-        after = cols_b[name].take(rows_b[diff_at]).to_pylist()
+        before = values_at(cols_a[name], rows_a[diff_at])
+        after = values_at(cols_b[name], rows_b[diff_at])
         for j, pos in enumerate(diff_at):
             cells[pos][name] = {"before": json_value(before[j]), "after": json_value(after[j])}
     return [{"key": dict(zip(key, [kv[i] for kv in keys], strict=True)), "cells": cells[i]} for i in range(len(pick))]
