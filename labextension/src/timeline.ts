@@ -1,17 +1,21 @@
 /**
  * A dataset's version timeline: newest first, fetched a page at a time and virtualized (only the
  * rows in view are in the DOM), so a dataset with thousands of versions opens at once. Ticking two
- * versions (or one, against the workspace) opens a diff; clicking one shows its details.
+ * versions (or one, against the workspace) opens a diff; clicking one shows its details. The
+ * windowing is in virtuallist, a row in versionrow and the details in versiondetail.
  */
 import { CommandRegistry } from '@lumino/commands';
-import { caretLeftIcon, copyIcon, tagIcon } from '@jupyterlab/ui-components';
+import { caretLeftIcon } from '@jupyterlab/ui-components';
 
 import { getVersionSummary, listVersions } from './api';
 import { CommandIDs } from './commands';
 import { h, replace } from './dom';
-import { fullTime, humanCount, humanSize, relativeTime, signed } from './format';
+import { humanCount } from './format';
 import { emptyState, errorState, loadingState } from './states';
-import { IDatasetSummary, IVersionInfo, IVersionSummary } from './types';
+import { IDatasetSummary, IVersionInfo } from './types';
+import { versionDetail } from './versiondetail';
+import { placeholderRow, versionRow } from './versionrow';
+import { VirtualList } from './virtuallist';
 
 export const ROW_HEIGHT = 64;
 const PAGE_SIZE = 200;
@@ -22,8 +26,7 @@ export class Timeline {
   private readonly title: HTMLElement;
   private readonly count: HTMLElement;
   private readonly compareBar: HTMLElement;
-  private readonly scroller: HTMLElement;
-  private readonly spacer: HTMLElement;
+  private readonly list: VirtualList;
   private readonly detail: HTMLElement;
   private dataset: IDatasetSummary | null = null;
   private total = 0;
@@ -32,8 +35,6 @@ export class Timeline {
   private generation = 0;
   private selected: IVersionInfo[] = [];
   private current: IVersionInfo | null = null;
-  private frame = 0;
-  private state: 'loading' | 'ready' | 'error' = 'loading';
 
   constructor(
     private readonly commands: CommandRegistry,
@@ -52,16 +53,14 @@ export class Timeline {
       caretLeftIcon.element({ className: 'jp-DataVC-button-icon' })
     );
     this.compareBar = h('div', { class: 'jp-DataVC-compare' });
-    this.spacer = h('div', { class: 'jp-DataVC-spacer', role: 'list' });
-    this.scroller = h('div', { class: 'jp-DataVC-scroller' }, this.spacer);
-    this.scroller.addEventListener('scroll', () => this.schedule());
+    this.list = new VirtualList(ROW_HEIGHT, OVERSCAN, index => this.row(index));
     this.detail = h('div', { class: 'jp-DataVC-detail' });
     this.node = h(
       'div',
       { class: 'jp-DataVC-view jp-DataVC-timeline' },
       h('div', { class: 'jp-DataVC-timeline-header' }, back, this.title, this.count),
       this.compareBar,
-      this.scroller,
+      this.list.node,
       this.detail
     );
   }
@@ -78,10 +77,8 @@ export class Timeline {
     replace(this.title, dataset.name);
     this.title.title = dataset.name;
     replace(this.detail);
-    this.scroller.scrollTop = 0;
-    this.state = 'loading';
-    replace(this.spacer, loadingState('versions'));
-    this.spacer.style.height = '';
+    this.list.scrollToTop();
+    this.list.showState(loadingState('versions'));
     this.renderCompareBar();
     await this.reload();
   }
@@ -101,9 +98,12 @@ export class Timeline {
       this.total = first.total;
       this.pages = new Map([[0, first.versions]]);
       this.pending = new Map();
-      this.state = 'ready';
       replace(this.count, `${humanCount(this.total)} version${this.total === 1 ? '' : 's'}`);
-      this.render();
+      if (this.total === 0) {
+        this.list.showState(emptyState(null, 'No versions'));
+      } else {
+        this.list.setCount(this.total);
+      }
       if (this.current) {
         const fresh = first.versions.find(v => v.number === this.current?.number);
         if (fresh && fresh.tags.join() !== this.current.tags.join()) {
@@ -114,27 +114,13 @@ export class Timeline {
       if (generation !== this.generation) {
         return;
       }
-      this.state = 'error';
-      this.spacer.style.height = '';
-      replace(
-        this.spacer,
-        errorState('versions', error, () => void this.reload())
-      );
+      this.list.showState(errorState('versions', error, () => void this.reload()));
     }
   }
 
   /** Re-render after the panel was shown or resized. */
   layout(): void {
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (!this.frame) {
-      this.frame = requestAnimationFrame(() => {
-        this.frame = 0;
-        this.render();
-      });
-    }
+    this.list.schedule();
   }
 
   private versionAt(index: number): IVersionInfo | undefined {
@@ -157,7 +143,7 @@ export class Timeline {
       .then(result => {
         if (generation === this.generation) {
           this.pages.set(page, result.versions);
-          this.schedule();
+          this.list.schedule();
         }
       })
       .catch(() => {
@@ -166,97 +152,17 @@ export class Timeline {
     this.pending.set(page, done);
   }
 
-  private render(): void {
-    if (this.state !== 'ready') {
-      return;
-    }
-    if (this.total === 0) {
-      this.spacer.style.height = '';
-      replace(this.spacer, emptyState(null, 'No versions'));
-      return;
-    }
-    this.spacer.style.height = `${this.total * ROW_HEIGHT}px`;
-    const top = this.scroller.scrollTop;
-    const height = this.scroller.clientHeight || 400;
-    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-    const rows: HTMLElement[] = [];
-    for (let i = first; i < last; i++) {
-      rows.push(this.row(i, this.versionAt(i)));
-    }
-    replace(this.spacer, ...rows);
-  }
-
-  private row(index: number, v: IVersionInfo | undefined): HTMLElement {
-    const style = `top:${index * ROW_HEIGHT}px;height:${ROW_HEIGHT}px`;
+  private row(index: number): HTMLElement {
+    const v = this.versionAt(index);
     if (!v) {
-      return h('div', {
-        class: 'jp-DataVC-version jp-DataVC-version-placeholder',
-        attrs: { style }
-      });
+      return placeholderRow();
     }
-    const isSelected = this.selected.some(s => s.number === v.number);
-    const box = h('input', {
-      class: 'jp-DataVC-version-check',
-      title: 'Select to compare',
-      attrs: { type: 'checkbox', 'aria-label': `Select ${v.ref} to compare` }
+    return versionRow(v, {
+      selected: this.selected.some(s => s.number === v.number),
+      current: this.current?.number === v.number,
+      onToggle: () => this.toggle(v),
+      onOpen: () => void this.showDetail(v)
     });
-    box.checked = isSelected;
-    box.addEventListener('click', event => {
-      event.stopPropagation();
-      this.toggle(v);
-    });
-    const deltas = [signed(v.size_change, 'bytes'), signed(v.rows_change, 'rows')].filter(Boolean);
-    const isCurrent = this.current?.number === v.number;
-    return h(
-      'div',
-      {
-        class:
-          'jp-DataVC-version' +
-          (isSelected ? ' jp-mod-selected' : '') +
-          (isCurrent ? ' jp-mod-current' : ''),
-        role: 'listitem',
-        dataset: { ref: v.ref, number: String(v.number) },
-        attrs: { style, tabindex: '0' },
-        onclick: () => void this.showDetail(v)
-      },
-      box,
-      h(
-        'div',
-        { class: 'jp-DataVC-version-main' },
-        h(
-          'div',
-          { class: 'jp-DataVC-version-line' },
-          h('span', { class: 'jp-DataVC-version-number' }, `v${v.number}`),
-          h('span', { class: 'jp-DataVC-hash', title: v.manifest }, v.short),
-          ...v.tags.map(t => h('span', { class: 'jp-DataVC-tag' }, t)),
-          h('span', { class: 'jp-DataVC-spring' }),
-          h(
-            'span',
-            { class: 'jp-DataVC-version-meta', title: fullTime(v.time) },
-            relativeTime(v.time)
-          )
-        ),
-        h(
-          'div',
-          { class: 'jp-DataVC-version-message', title: v.message },
-          v.message || '(no message)'
-        ),
-        h(
-          'div',
-          { class: 'jp-DataVC-version-line jp-DataVC-version-sub' },
-          h('span', { class: 'jp-DataVC-version-author', title: v.author }, v.author),
-          h('span', { class: 'jp-DataVC-spring' }),
-          ...deltas.map(d =>
-            h(
-              'span',
-              { class: `jp-DataVC-delta ${d.startsWith('-') ? 'jp-mod-minus' : 'jp-mod-plus'}` },
-              d
-            )
-          )
-        )
-      )
-    );
   }
 
   private toggle(v: IVersionInfo): void {
@@ -266,7 +172,7 @@ export class Timeline {
       this.selected = [...this.selected, v].slice(-2);
     }
     this.renderCompareBar();
-    this.render();
+    this.list.render();
   }
 
   private renderCompareBar(): void {
@@ -327,17 +233,17 @@ export class Timeline {
   private clearSelection(): void {
     this.selected = [];
     this.renderCompareBar();
-    this.render();
+    this.list.render();
   }
 
   private async showDetail(v: IVersionInfo): Promise<void> {
     this.current = v;
-    this.render();
+    this.list.render();
     replace(this.detail, loadingState(v.ref));
     try {
       const summary = await getVersionSummary(v.dataset, `v${v.number}`);
       if (this.current?.number === v.number && this.dataset?.name === v.dataset) {
-        replace(this.detail, ...this.detailBody(summary));
+        replace(this.detail, ...versionDetail(summary, this.commands));
       }
     } catch (error) {
       replace(
@@ -345,144 +251,5 @@ export class Timeline {
         errorState(v.ref, error, () => void this.showDetail(v))
       );
     }
-  }
-
-  private detailBody(s: IVersionSummary): HTMLElement[] {
-    const v = s.version;
-    const run = (id: string, args: { [k: string]: string }) => () =>
-      void this.commands.execute(id, args);
-    const button = (label: string, title: string, onclick: () => void, extra = '') =>
-      h(
-        'button',
-        { class: `jp-Button jp-mod-styled jp-DataVC-action ${extra}`, title, onclick },
-        label
-      );
-    const facts: [string, string][] = [
-      ['hash', v.manifest],
-      ['time', fullTime(v.time)],
-      ['author', v.author],
-      [
-        'size',
-        `${humanSize(s.size)}${v.size_change ? ` (${signed(v.size_change, 'bytes')})` : ''}`
-      ],
-      [
-        'rows',
-        s.rows !== null
-          ? `${humanCount(s.rows)}${v.rows_change ? ` (${signed(v.rows_change, 'rows')})` : ''}`
-          : '—'
-      ],
-      ['files', humanCount(s.files_total)],
-      ['path', v.path ?? '(added from a table)']
-    ];
-    const parts: HTMLElement[] = [
-      h(
-        'div',
-        { class: 'jp-DataVC-detail-head' },
-        h('span', { class: 'jp-DataVC-detail-ref' }, v.ref),
-        ...v.tags.map(t =>
-          h(
-            'span',
-            { class: 'jp-DataVC-tag' },
-            tagIcon.element({ className: 'jp-DataVC-tag-icon' }),
-            t
-          )
-        ),
-        h('span', { class: 'jp-DataVC-spring' }),
-        h(
-          'button',
-          {
-            class: 'jp-Button jp-mod-minimal jp-DataVC-copy',
-            title: `Copy ${v.ref}`,
-            attrs: { 'aria-label': `Copy ${v.ref}` },
-            onclick: run(CommandIDs.copyRef, { ref: v.ref })
-          },
-          copyIcon.element({ className: 'jp-DataVC-button-icon' })
-        )
-      ),
-      h('div', { class: 'jp-DataVC-detail-message' }, v.message || '(no message)'),
-      h(
-        'dl',
-        { class: 'jp-DataVC-facts' },
-        ...facts.flatMap(([k, val]) => [h('dt', {}, k), h('dd', { title: val }, val)])
-      ),
-      h(
-        'div',
-        { class: 'jp-DataVC-actions' },
-        button(
-          'Insert checkout',
-          `Insert "%dv checkout ${v.ref}" into the active notebook cell`,
-          run(CommandIDs.insertSnippet, { ref: v.ref, mode: 'checkout' }),
-          'jp-DataVC-insert-checkout'
-        ),
-        button(
-          'Insert load',
-          `Insert "df = %dv load ${v.ref}" into the active notebook cell`,
-          run(CommandIDs.insertSnippet, { ref: v.ref, mode: 'load' }),
-          'jp-DataVC-insert-load'
-        ),
-        v.parent !== null
-          ? button(
-              'Diff with v' + v.parent,
-              `Compare ${v.dataset}@v${v.parent} with ${v.ref}`,
-              run(CommandIDs.openDiff, { a: `${v.dataset}@v${v.parent}`, b: v.ref }),
-              'jp-DataVC-diff-parent'
-            )
-          : null,
-        v.path !== null
-          ? button(
-              'Diff with workspace',
-              `Compare ${v.ref} with the files in ${v.path}`,
-              run(CommandIDs.openDiff, { a: v.ref }),
-              'jp-DataVC-diff-workspace'
-            )
-          : null,
-        button(
-          'Lineage',
-          `Show what ${v.ref} came from and what was made from it`,
-          run(CommandIDs.openLineage, { rev: v.ref }),
-          'jp-DataVC-lineage-button'
-        )
-      )
-    ];
-    if (s.schema) {
-      parts.push(
-        h('div', { class: 'jp-DataVC-detail-section' }, `Schema · ${s.schema.length} columns`),
-        h(
-          'ul',
-          { class: 'jp-DataVC-schema' },
-          ...s.schema.map(c =>
-            h(
-              'li',
-              {},
-              h('span', { class: 'jp-DataVC-col-name' }, c.name),
-              h('span', { class: 'jp-DataVC-col-type' }, c.type)
-            )
-          )
-        )
-      );
-    }
-    if (s.kind === 'dir') {
-      parts.push(
-        h('div', { class: 'jp-DataVC-detail-section' }, `Files · ${humanCount(s.files_total)}`),
-        h(
-          'ul',
-          { class: 'jp-DataVC-files' },
-          ...s.files
-            .slice(0, 50)
-            .map(f =>
-              h(
-                'li',
-                { title: f.path },
-                h('span', { class: 'jp-DataVC-file-path' }, f.path),
-                h('span', { class: 'jp-DataVC-file-size' }, humanSize(f.size))
-              )
-            ),
-          s.files_total > 50
-            ? h('li', { class: 'jp-DataVC-more' }, `and ${humanCount(s.files_total - 50)} more`)
-            : null
-        )
-      );
-    }
-    return parts;
   }
 }
