@@ -129,7 +129,7 @@ def side_hashes(cols: list[Any], n: int) -> Any:
     """A 63-bit hash per row of the columns, computed in pieces of ``ROWS`` rows.
 
     Pieces keep every temporary array small (in cache, and reused by the allocator instead of
-    fresh pages from the OS); only low-cardinality text columns are dictionary-encoded whole.
+    fresh pages from the OS); low-cardinality text is dictionary-encoded piece by piece.
     """
     h = np.empty(n, dtype=_U)
     prepared = [_prepare(col) for col in cols]
@@ -153,16 +153,15 @@ def _prepare(col: Any) -> Any:
         if pa.types.is_string_view(t) or pa.types.is_binary_view(t):
             col = col.cast(pa.large_string() if pa.types.is_string_view(t) else pa.large_binary())
         probe = col.slice(0, 1 << 16)
-        if len(pc.unique(probe)) * 4 < len(probe):  # few distinct values: hash the dictionary only
-            enc = pc.dictionary_encode(col.combine_chunks())
-            ids = _bytes_hash(enc.dictionary) if len(enc.dictionary) else np.zeros(1, _U)
-            codes = np.asarray(pc.fill_null(enc.indices, 0).to_numpy(), dtype=np.int64)
-            nulls = np.asarray(col.is_null().to_numpy(), dtype=bool) if col.null_count else None
+        if len(pc.unique(probe)) * 4 < len(probe):  # few distinct values: hash each piece's dictionary only
 
             def from_dictionary(start: int, stop: int) -> Any:
-                out = ids[codes[start:stop]]
-                if nulls is not None:
-                    out[nulls[start:stop]] = _NULL
+                piece = col.slice(start, stop - start)
+                enc = pc.dictionary_encode(piece.combine_chunks())
+                ids = _bytes_hash(enc.dictionary) if len(enc.dictionary) else np.zeros(1, _U)
+                out = ids[np.asarray(pc.fill_null(enc.indices, 0).to_numpy(), dtype=np.int64)]
+                if piece.null_count:
+                    out[np.asarray(piece.is_null().to_numpy(), dtype=bool)] = _NULL
                 return out
 
             return from_dictionary

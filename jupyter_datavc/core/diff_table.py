@@ -137,6 +137,9 @@ def _read_both(src_a: TableSource | None, src_b: TableSource | None, msgs: list[
             )
             tables.append(None)
     partial = [bool(bad) and src is not None for src in (src_a, src_b)]
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()  # the readers' buffers: hundreds of MB of a large table
     return tables, partial
 
 
@@ -272,6 +275,7 @@ def compare_rows(ta: Any, tb: Any, opts: RowOptions, msgs: list[JSON], file: str
     if key:
         ka, kb = key_codes([aligned[k][0] for k in key], [aligned[k][1] for k in key])
         ia, dup_a, dup_b = match(ka, kb)
+        del ka, kb
         if len(dup_a) or len(dup_b):
             for dups, t, side in ((dup_a, ta, "before"), (dup_b, tb, "after")):
                 if len(dups):
