@@ -204,6 +204,7 @@ def child(spec: dict[str, Any]) -> None:
         "files": doc["summary"]["files"],
         "computed": (doc["table"] or {}).get("stats", {}).get("computed"),
         "errors": [m["message"] for m in doc["messages"] if m["level"] == "error"],
+        "out_of_core": any("out of core" in m["message"] for m in doc["messages"]),
     }
     print(json.dumps(out))
 
@@ -301,6 +302,7 @@ def run_case(case: Case, runs: int, prime: bool, quiet_wait: float) -> dict[str,
         "met": met,
         "counts": samples[-1]["counts"],
         "mode": samples[-1]["mode"],
+        "out_of_core": samples[-1]["out_of_core"],
     }
 
 
@@ -369,6 +371,8 @@ def cases(sizes: Sizes, huge: bool) -> list[Case]:
             )
         )
     if huge and sizes.huge:
+        # tiny sizes fit any budget: give the quick run's "huge" case one it does not fit
+        env = ENV if sizes.huge >= 10**6 else {**ENV, "DATAVC_DIFF_MEMORY": "256K"}
         big = ensure("huge", f"{sizes.huge}/{sizes.part_rows}", build_rows_repo, sizes.huge, sizes.part_rows)
         exp = expected_counts(sizes.huge, max(1, sizes.huge // sizes.part_rows))
         for key in (["id"], None):
@@ -380,7 +384,7 @@ def cases(sizes: Sizes, huge: bool) -> list[Case]:
                     None,
                     None,
                     exp,
-                    ENV,
+                    env,
                 )
             )
     return out
@@ -398,7 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep benchmarks/.work/diff/ and reuse its data next time")
     p.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results-diff-*.json)")
     p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--work", type=Path, help="folder for data and repositories (default benchmarks/.work/diff)")
     args = p.parse_args(argv)
+    global WORK
+    if args.work is not None:
+        WORK = args.work.resolve()
+        ENV["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
     if args.child:
         child(json.loads(args.child))
         return 0
