@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .diff_json import json_value
 
@@ -83,6 +82,8 @@ def _dict_codes(ca: Any, cb: Any) -> tuple[Any, Any, int]:
 
 
 def _dense(xa: Any, xb: Any) -> tuple[Any, Any, int]:
+    import pandas as pd
+
     codes, uniques = pd.factorize(np.concatenate([xa, xb]))
     return codes[: len(xa)], codes[len(xa) :], len(uniques)
 
@@ -111,6 +112,8 @@ def key_codes(cols_a: list[Any], cols_b: list[Any]) -> tuple[Any, Any]:
 
 def _duplicates(k: Any) -> Any:
     """Row indices of keys that occur more than once."""
+    import pandas as pd
+
     return np.flatnonzero(pd.Index(k).duplicated(keep=False))
 
 
@@ -134,6 +137,8 @@ def match(ka: Any, kb: Any) -> tuple[Any, Any, Any]:
         pos = np.full(hi - lo + 1, -1, np.int64)
         pos[ra] = np.arange(na)
         return pos[rb], none, none
+    import pandas as pd
+
     index = pd.Index(ka)
     if not index.is_unique or not pd.Index(kb).is_unique:
         return none, _duplicates(ka), _duplicates(kb)
