@@ -20,7 +20,9 @@ from .diff_rows import as_text
 _U = np.uint64
 _GOLDEN = 0x9E3779B97F4A7C15
 _NULL = _U(0x6E756C6C6E756C6C)
+_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=_U)  # the low i bytes
 BLOCK = 1 << 20  # strings hashed per numpy pass
+DENSE_WORDS = 4  # words of each value hashed in passes over the whole piece (values up to 32 bytes)
 ROWS = 1 << 16  # rows hashed per piece
 SURPLUS_ROWS = 1 << 20  # distinct hashes looked up per piece
 
@@ -68,9 +70,20 @@ def _bytes_hash(arr: Any) -> Any:
         begin = off[:-1].astype(np.int64) - base
         lens = np.diff(off).astype(np.int64)
         sums = np.zeros(len(a), dtype=_U)
-        act = np.flatnonzero(lens > 0)
-        at, left = begin[act], lens[act]
-        k = 0
+        at, left, k = begin, lens.copy(), 0
+        last = len(words) - 1
+        while k < DENSE_WORDS and len(a):  # the first words of every value: whole-piece passes, no index sets
+            live = left > 0
+            if not live.any():
+                break
+            w = words[np.minimum(at, last)]
+            w &= _MASKS[np.clip(left, 0, 8)]
+            term = mix(w ^ _U(k * _GOLDEN % (1 << 64)))
+            term *= live  # values already done add nothing
+            sums += term
+            at, left, k = at + 8, left - 8, k + 1
+        act = np.flatnonzero(left > 0)  # the rest of longer values
+        at, left = at[act], left[act]
         while len(act):
             w = words[at]
             short = left < 8
