@@ -195,3 +195,18 @@ def test_row_hashes_do_not_depend_on_the_pieces(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(diff_hash, "ROWS", 333)  # pieces, and the dictionary / word-hash paths of long columns
     assert np.array_equal(diff_hash.side_hashes([low, high, nums], n), whole)
     assert len(np.unique(whole)) > n * 0.99
+
+
+def test_empty_side_and_no_common_columns(proj: Project) -> None:
+    proj.parquet("t.parquet", big_frame(0))
+    v1 = proj.add("t.parquet")
+    proj.parquet("t.parquet", big_frame(40))
+    v2 = proj.add("t.parquet")
+    assert same_rows(proj, v1, v2, key="id")["counts"]["added"] == 40
+    assert same_rows(proj, v1, v2)["counts"]["added"] == 40
+    proj.parquet("t.parquet", pd.DataFrame({"other": [1, 2]}))
+    v3 = proj.add("t.parquet")
+    mem = proj.diff(v2, v3, rows=True)
+    out = proj.diff(v2, v3, rows=True, memory=1)
+    assert out["table"]["rows"] is None and mem["table"]["rows"] is None
+    assert "no_common_columns" in codes(out) and tmp_files(proj) == []
