@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_core import CpuWatch, machine, prime_memory, wait_for_quiet, warm_cache
+from bench_core import CpuWatch, git_state, machine, prime_memory, wait_for_quiet, warm_cache
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
@@ -429,8 +429,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(WORK, ignore_errors=True)
     table = markdown(results)
+    from jupyter_datavc.core.diff_outofcore import memory_budget
+
+    meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), "sizes": sizes.__dict__}
+    meta.update(datavc=git_state(), memory_budget=memory_budget(), primed=not (args.quick or args.no_prime))
     report = {
-        "meta": {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), "sizes": sizes.__dict__},
+        "meta": meta,
         "cases": results,
         "seconds": time.perf_counter() - started,
         "summary_markdown": table,
