@@ -119,7 +119,6 @@ def start_add(
         name = check_name(name) if name else default_name(target)
         staging = None
     assert name is not None
-    author = author or repo.author()
     what = f"table {name}" if table is not None else str(path)
 
     def run(job: Job) -> Version:
@@ -136,7 +135,8 @@ def start_add(
                     assert latest is not None
                     job.info["unchanged"] = True
                     return latest
-                return commit(repo, job, name, manifest, rel, source, message, author, meta or {})
+                who = author or repo.author()  # only now: it may ask git, and a no-op add needs no author
+                return commit(repo, job, name, manifest, rel, source, message, who, meta or {})
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
