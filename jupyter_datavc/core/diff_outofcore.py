@@ -89,14 +89,14 @@ class _Part:
     src: TableSource
     path: str
     schema: Any  # with the partition keys, dictionaries decoded
+    local: str  # the file on disk (verified once; "" when the side holds the table already)
 
     def _raw(self) -> Iterator[Any]:
-        entry = self.src.side.entries[self.path]
         cached = self.src.side.tables.get(self.path)
         if cached is not None:
             yield from cached.to_batches(max_chunksize=BATCH)
             return
-        local = str(self.src.side.local(entry))
+        local = self.local
         if self.src.fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -143,10 +143,12 @@ class _Part:
             yield pa.RecordBatch.from_arrays(cols, schema=schema)
 
 
-def _schema_of(src: TableSource, path: str) -> Any:
+def _schema_of(src: TableSource, path: str) -> tuple[Any, str]:
+    """A part's schema as the table will have it, and its file on disk."""
     import pyarrow as pa
 
     cached = src.side.tables.get(path)
+    local = ""
     if cached is not None:
         schema = cached.schema
     else:
@@ -171,7 +173,7 @@ def _schema_of(src: TableSource, path: str) -> Any:
     for k, typ in src.hive.items():
         if k not in schema.names:
             schema = schema.append(pa.field(k, pa.int64() if typ == "int64" else pa.string()))
-    return schema
+    return schema, local
 
 
 @dataclass
@@ -202,7 +204,7 @@ def open_sides(src_a: TableSource, src_b: TableSource, msgs: list[JSON]) -> tupl
     bad = set(failed[0]) | set(failed[1])
     sides: list[_Side | None] = []
     for i, (src, side) in enumerate(zip((src_a, src_b), ("before", "after"), strict=True)):
-        parts = [_Part(src, e.path, found[i][e.path]) for e in src.entries if e.path not in bad]
+        parts = [_Part(src, e.path, *found[i][e.path]) for e in src.entries if e.path not in bad]
         try:
             if not parts:
                 raise ValueError("no readable part")

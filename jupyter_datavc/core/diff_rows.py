@@ -2,8 +2,9 @@
 
 Everything is vectorized over whole columns. Key columns become exact int64 codes (the values
 themselves for integer-like keys, else indices into a dictionary built over both sides), matched
-through a dense position array, a merge of sorted keys, or a hash index; then each value column
-is compared cell by cell over the matched pairs. (Without a key, see :mod:`.diff_hash`.)
+through a merge of sorted keys, a dense position array, a stable sort (keys in a few ascending
+runs) or a hash index; then each value column is compared cell by cell over the matched pairs.
+(Without a key, see :mod:`.diff_hash`.)
 Columns whose types differ are compared in a common type (or as text); cells of floating-point
 columns are equal when ``|a - b| <= atol + rtol * |b|``, and NaN equals NaN.
 """
@@ -17,6 +18,7 @@ import numpy as np
 from .diff_json import json_value
 
 _U = np.uint64
+RUNS = 1024  # keys in at most this many ascending runs are matched by a stable sort
 
 
 def align(name: str, ca: Any, cb: Any) -> tuple[Any, Any, str | None]:
@@ -137,12 +139,40 @@ def match(ka: Any, kb: Any) -> tuple[Any, Any, Any]:
         pos = np.full(hi - lo + 1, -1, np.int64)
         pos[ra] = np.arange(na)
         return pos[rb], none, none
-    import pandas as pd
+    if _runs(ka) > RUNS or _runs(kb) > RUNS:  # keys in no particular order: a hash index
+        import pandas as pd
 
-    index = pd.Index(ka)
-    if not index.is_unique or not pd.Index(kb).is_unique:
-        return none, _duplicates(ka), _duplicates(kb)
-    return np.asarray(index.get_indexer(kb), dtype=np.int64), none, none
+        index = pd.Index(ka)
+        if not index.is_unique or not pd.Index(kb).is_unique:
+            return none, _duplicates(ka), _duplicates(kb)
+        return np.asarray(index.get_indexer(kb), dtype=np.int64), none, none
+    # keys in a few ascending runs (parts, appended rows, hash buckets): a stable sort merges them
+    oa, ob = np.argsort(ka, kind="stable"), np.argsort(kb, kind="stable")
+    sa, sb = ka[oa], kb[ob]
+    dup_a, dup_b = _sorted_duplicates(sa, oa), _sorted_duplicates(sb, ob)
+    if len(dup_a) or len(dup_b):
+        return none, dup_a, dup_b
+    p = np.searchsorted(sa, sb)
+    np.minimum(p, na - 1, out=p)
+    ia = np.empty(nb, np.int64)
+    ia[ob] = np.where(sa[p] == sb, oa[p], -1)
+    return ia, none, none
+
+
+def _runs(k: Any) -> int:
+    """How many ascending runs the keys come in."""
+    return int(np.count_nonzero(k[1:] < k[:-1])) + 1
+
+
+def _sorted_duplicates(s: Any, order: Any) -> Any:
+    """Rows (ascending) whose key occurs more than once, from the sorted keys ``s = k[order]``."""
+    eq = s[1:] == s[:-1]
+    if not eq.any():
+        return np.empty(0, np.int64)
+    mark = np.zeros(len(s), bool)
+    mark[1:] |= eq
+    mark[:-1] |= eq
+    return np.sort(order[mark])
 
 
 def equal_cells(a: Any, b: Any, atol: float, rtol: float) -> Any:

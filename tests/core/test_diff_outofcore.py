@@ -210,3 +210,17 @@ def test_empty_side_and_no_common_columns(proj: Project) -> None:
     out = proj.diff(v2, v3, rows=True, memory=1)
     assert out["table"]["rows"] is None and mem["table"]["rows"] is None
     assert "no_common_columns" in codes(out) and tmp_files(proj) == []
+
+
+def test_key_matching_of_keys_in_ascending_runs() -> None:
+    from jupyter_datavc.core.diff_rows import match
+
+    # what a hash bucket of a multi-part table holds: a few ascending runs, sparse keys
+    ka = np.concatenate([np.arange(0, 3000, 3), 10**9 + np.arange(50), np.arange(3000, 6000, 3)])
+    kb = np.concatenate([ka[:700], ka[720:], [10**10, 10**10 + 1]])
+    ia, dup_a, dup_b = match(ka, kb)
+    where = {int(k): i for i, k in enumerate(ka)}
+    assert not len(dup_a) and not len(dup_b)
+    assert ia.tolist() == [where.get(int(k), -1) for k in kb]
+    ia, dup_a, dup_b = match(np.concatenate([ka, ka[5:7]]), kb)
+    assert dup_a.tolist() == [5, 6, len(ka), len(ka) + 1] and not len(dup_b)
