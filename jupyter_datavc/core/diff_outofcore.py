@@ -121,26 +121,24 @@ class _Part:
         values = partition_values(self.path)
         for batch in self._raw():
             n = batch.num_rows
-            arrays = {f.name: batch.column(i) for i, f in reversed(list(enumerate(batch.schema)))}
-            for i, f in enumerate(batch.schema):
-                if pa.types.is_dictionary(f.type):
-                    arrays[f.name] = batch.column(i).cast(f.type.value_type)
+            names = [f.name for f in batch.schema]
+            cols = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in batch.columns]
             for k, typ in self.src.hive.items():
-                if k not in arrays:
+                if k not in names:
                     v = values.get(k)
                     t = pa.int64() if typ == "int64" else pa.string()
-                    arrays[k] = pa.array([int(v) if v is not None and typ == "int64" else v], t).take(
-                        pa.array(np.zeros(n, np.int32))
-                    )
-            names = [f.name for f in batch.schema]
-            if len(set(names)) < len(names):  # duplicate names: keep them by position
-                yield batch if batch.schema == schema else pa.RecordBatch.from_arrays(batch.columns, schema=schema)
-                continue
-            cols = []
-            for f in schema:
-                col = arrays.get(f.name)
-                cols.append(pa.nulls(n, f.type) if col is None else col if col.type == f.type else col.cast(f.type))
-            yield pa.RecordBatch.from_arrays(cols, schema=schema)
+                    one = pa.array([int(v) if v is not None and typ == "int64" else v], t)
+                    cols.append(one.take(pa.array(np.zeros(n, np.int32))))
+                    names.append(k)
+            if len(set(names)) < len(names) or names == schema.names:  # as it is (duplicates: by position)
+                out = [c if c.type == f.type else c.cast(f.type) for c, f in zip(cols, schema, strict=True)]
+            else:  # by name, as the parts of a table are combined: missing columns are null
+                first = {name: c for name, c in reversed(list(zip(names, cols, strict=True)))}
+                out = []
+                for f in schema:
+                    c = first.get(f.name)
+                    out.append(pa.nulls(n, f.type) if c is None else c if c.type == f.type else c.cast(f.type))
+            yield pa.RecordBatch.from_arrays(out, schema=schema)
 
 
 def _schema_of(src: TableSource, path: str) -> tuple[Any, str]:

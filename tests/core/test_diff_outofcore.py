@@ -224,3 +224,18 @@ def test_key_matching_of_keys_in_ascending_runs() -> None:
     assert ia.tolist() == [where.get(int(k), -1) for k in kb]
     ia, dup_a, dup_b = match(np.concatenate([ka, ka[5:7]]), kb)
     assert dup_a.tolist() == [5, 6, len(ka), len(ka) + 1] and not len(dup_b)
+
+
+def test_duplicate_column_names_and_dictionary_columns(proj: Project) -> None:
+    city = pa.array(["a", "b", "a", "c"]).dictionary_encode()
+    t1 = pa.table(
+        [pa.array([1, 2, 3, 4]), pa.array([1.0, 2.0, 3.0, 4.0]), pa.array([9, 9, 9, 9]), city], ["k", "v", "v", "c"]
+    )
+    proj.parquet("t.parquet", t1)
+    v1 = proj.add("t.parquet")
+    t2 = t1.set_column(1, "v", pa.array([1.0, 2.5, 3.0, 4.0]))
+    proj.parquet("t.parquet", t2)
+    v2 = proj.add("t.parquet")
+    rows = same_rows(proj, v1, v2, key="k")
+    assert rows["counts"]["changed"] == 1 and rows["columns"] == ["k", "v", "c"]
+    assert "duplicate_columns" in codes(proj.diff(v1, v2, rows=True, memory=1))
