@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_core import CpuWatch, git_state, machine, prime_memory, wait_for_quiet, warm_cache
+from benchlib import CpuWatch, git_state, machine, prime_memory, wait_for_quiet, warm_cache
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
