@@ -173,16 +173,18 @@ def diff(
     atol: float = 0.0,
     rtol: float = 0.0,
     limit: int = 20,
+    memory: int | None = None,
     repo: Repo | str | None = None,
 ) -> Any:
     """What changed from ``a`` to ``b`` (default: the workspace): files, schema, statistics, rows.
 
     The result prints as text, shows as HTML in a notebook, and ``.to_json()`` follows
-    ``jupyter_datavc/schemas/diff.schema.json``.
+    ``jupyter_datavc/schemas/diff.schema.json``. ``memory``: bytes of table data the row
+    comparison may hold; larger tables are compared in hash partitions spilled to disk.
     """
     from .core.diff import diff as _diff
 
-    return _diff(_repo(repo), a, b, rows=rows, key=key, atol=atol, rtol=rtol, limit=limit)
+    return _diff(_repo(repo), a, b, rows=rows, key=key, atol=atol, rtol=rtol, limit=limit, memory=memory)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -60,3 +60,17 @@ def test_magic_and_api_diff(two_versions: Path) -> None:
     assert dv.diff("raw@v1").to_json()["summary"]["identical"] is False
     with pytest.raises(UsageError, match="unknown dataset"):
         ip.run_line_magic("dv", "diff nope@v1")
+
+
+def test_cli_diff_memory_budget(two_versions: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "raw@v1", "raw@v2", "--key", "id", "--json"]) == 0
+    in_memory = json.loads(capsys.readouterr().out)
+    assert main(["diff", "raw@v1", "raw@v2", "--key", "id", "--json", "--memory", "1K"]) == 0
+    spilled = json.loads(capsys.readouterr().out)
+    jsonschema.validate(spilled, json.loads(SCHEMA.read_text()))
+    assert spilled["table"]["rows"] == in_memory["table"]["rows"]
+    notes = [m["message"] for m in spilled["messages"] if m["code"] == "stats_from_metadata"]
+    assert notes and "out of core" in notes[0]
+    assert dv.diff("raw@v1", "raw@v2", key="id", memory=1024).to_json()["table"]["rows"] == in_memory["table"]["rows"]
+    assert main(["diff", "raw@v1", "raw@v2", "--rows", "--memory", "lots"]) == 2
+    assert "--memory 'lots'" in capsys.readouterr().err

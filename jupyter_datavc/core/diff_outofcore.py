@@ -56,15 +56,24 @@ def memory_budget(explicit: int | None = None) -> int:
     else 2 GiB or an eighth of the machine's memory, whichever is less."""
     if explicit is not None:
         return max(1, explicit)
-    text = os.environ.get(ENV, "").strip().lower().removesuffix("ib").removesuffix("b")
-    if text:
-        unit = text[-1] if text[-1] in _UNITS and not text[-1].isdigit() else ""
-        try:
-            return max(1, int(float(text[: len(text) - len(unit)]) * _UNITS[unit]))
-        except ValueError:
-            pass
+    size = parse_size(os.environ.get(ENV, ""))
+    if size is not None:
+        return size
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return min(2 << 30, total // 8)
+
+
+def parse_size(text: str) -> int | None:
+    """``512M``, ``2G``, ``1.5GiB``, ``1000000`` -> bytes; None for an empty or unreadable text."""
+    text = text.strip().lower().removesuffix("ib").removesuffix("b")
+    if not text:
+        return None
+    unit = text[-1] if text[-1] in _UNITS and not text[-1].isdigit() else ""
+    try:
+        size = int(float(text[: len(text) - len(unit)]) * _UNITS[unit])
+    except ValueError:
+        return None
+    return size if size > 0 else None
 
 
 def table_bytes(src: TableSource) -> int:
