@@ -13,13 +13,15 @@ import functools
 import os
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xxhash
 
 from .objects import ObjectStore
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 AVG_SIZE = 1 << 20
 MIN_SIZE = 256 << 10
@@ -96,6 +98,8 @@ def chunk_and_store(
         if on_bytes is not None:
             on_bytes(result.size)
         return result
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(1, thread_name_prefix="datavc-writer") as writer:
         return _chunk_pipelined(path, store, writer, on_bytes, should_stop)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +129,8 @@ class Repo:
             return env
         if "author" in self.config:
             return str(self.config["author"])
+        import subprocess
+
         try:
             out = subprocess.run(
                 ["git", "config", "user.name"], cwd=self.root, capture_output=True, text=True, timeout=5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from .paths import join_all_inside, join_inside, to_repo_relative
 from .reading import write_entry
 from .refs import Version
 from .revision import parse_rev
-from .statcache import stat_key
 from .tombstones import ensure_not_purged, is_purged
 
 if TYPE_CHECKING:
@@ -56,11 +54,14 @@ class CheckoutResult:
 
 def current_hashes(repo: Repo, files: list[WorkFile], rel_of: Any) -> dict[str, str]:
     """Content hash of each workspace file: from the stat cache when its stat is unchanged."""
-    cached = repo.statcache.lookup_hashes(rel_of(None)) if rel_of is not None else {}
+    if rel_of is None:
+        return {f.rel: hash_file(f.abs) for f in files}
+    cached = repo.statcache.lookup_hashes(rel_of(None))
     out: dict[str, str] = {}
-    for f in files:
-        hit = cached.get(rel_of(f)) if rel_of is not None else None
-        if hit is not None and not hit[1] and hit[0] == stat_key(f.st):
+    for f in files:  # 20,000 files in a status: the per-file steps are inlined
+        hit = cached.get(rel_of(f))
+        st = f.st
+        if hit is not None and not hit[1] and hit[0] == (st.st_ino, st.st_size, st.st_mtime_ns):
             out[f.rel] = hit[2]
         else:
             out[f.rel] = hash_file(f.abs)
@@ -223,6 +224,8 @@ def _stage(
         return done
 
     staged: list[tuple[Path, Path, os.stat_result]] = []
+    from concurrent.futures import ThreadPoolExecutor  # here: status, the common command, needs no pool
+
     with ThreadPoolExecutor(WRITE_WORKERS, thread_name_prefix="datavc-checkout") as pool:
         futures = [pool.submit(batch, i) for i in range(0, len(to_write), STAGE_BATCH)]
         error: BaseException | None = None
