@@ -62,6 +62,9 @@ PROBE_SLEEP = 0.002  # seconds the probe's main thread sleeps between two timed 
 PROBE_IDLE = 1.0  # seconds of probing before the add starts (the idle baseline)
 
 TARGETS = {  # key: (what, limit, unit); "{files}" and "{big}" are filled in from the sizes run
+    "add_big": ("add {big}: datavc / cp (medians)", 1.6, "x"),
+    "add_many": ("add {files} files: datavc / cp -r (medians)", 1.5, "x"),
+    "checkout_many": ("checkout of {files} files: datavc --to / cp -r (medians)", 1.2, "x"),
     "readd_many": ("no-op re-add of the {files} files", 0.3, "s"),
     "status_many": ("datavc status of the {files} files", 0.3, "s"),
     "store_growth": ("store size / one version, after a 1% change", 1.03, "x"),
@@ -604,7 +607,15 @@ def print_case(result: CaseResult) -> None:
 def target_rows(report: dict[str, Any]) -> list[list[str]]:
     cases, growth, lat = report["cases"], report["store_growth"], report["latency"]
     rss = [t["peak_rss_mib"] for c in cases.values() for n, t in c["tools"].items() if n.startswith("datavc")]
+
+    def vs_cp(case: str, tool: str) -> float:
+        tools = cases[case]["tools"]
+        return float(tools[tool]["median_s"] / tools["cp"]["median_s"])
+
     measured = {
+        "add_big": vs_cp("add_big", "datavc"),
+        "add_many": vs_cp("add_many", "datavc"),
+        "checkout_many": vs_cp("checkout_many", "datavc --to"),
         "readd_many": cases["readd_many"]["tools"]["datavc"]["median_s"],
         "status_many": cases["status_many"]["tools"]["datavc"]["median_s"],
         "store_growth": growth["datavc"]["ratio_v2"],

@@ -45,7 +45,7 @@ def test_core_benchmark_quick(tmp_path: Path) -> None:
     assert growth["datavc"]["ratio_v2"] < 1.2  # datavc stores only the changed chunks
     assert report["latency"]["median_run"]["busy"]["n"] > 0
     verdicts = [line for line in text.splitlines() if line.endswith("| met |") or "| MISSED by " in line]
-    assert len(verdicts) == 5  # one verdict per target
+    assert len(verdicts) == 8  # one verdict per target
     assert not (tmp_path / "core").exists()  # the run's data is removed at the end
 
 
