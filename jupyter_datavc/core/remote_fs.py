@@ -22,6 +22,7 @@ import errno
 import os
 import random
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -41,6 +42,7 @@ _NETWORK = frozenset(
     {"ConnectionError", "TimeoutError", "EndpointConnectionError", "ClientConnectorError", "ClientOSError"}
 )
 _memory_lock = threading.Lock()
+_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES})
 _NO_COPY_RANGE = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF, errno.EPERM})
 
 
@@ -61,6 +63,9 @@ class RemoteFS:
         self._count = threading.Lock()
         self.fs: Any = None
         self.local = False
+        # a local folder on the store's own file system gets hard links to the (immutable, read-only)
+        # objects, as Git's local clones do; storage option hardlinks=false asks for copies
+        self.hardlinks = str((options or {}).get("hardlinks", "true")).lower() not in ("false", "0", "no", "off")
         if "://" not in url or url.startswith("file://"):  # a local folder: plain os calls, no fsspec needed
             self.base = os.path.abspath(unquote(urlparse(url).path) if "://" in url else url)
             self.protocol, self.local = "file", True
@@ -181,6 +186,19 @@ class RemoteFS:
         self.listdir("refs")
 
     # -- writing ------------------------------------------------------------------------------
+    @staticmethod
+    def _link(src: Path, tmp: Path, mode: int) -> bool:
+        """Hard-link ``src`` at ``tmp``; False where that cannot be done (then the caller copies)."""
+        try:
+            if stat.S_IMODE(os.stat(src).st_mode) != mode:
+                return False
+            os.link(src, tmp)
+        except OSError as err:
+            if err.errno in _NO_LINK:
+                return False
+            raise
+        return True
+
     def put(self, rel: str, data: bytes | memoryview, *, mode: int = 0o644) -> None:
         """Store ``data`` at ``rel``; a reader sees the old state or all of ``data``, never a part."""
         with self._call(f"writing {rel}"):
@@ -202,8 +220,9 @@ class RemoteFS:
     def put_file(self, rel: str, src: Path, *, mode: int = 0o644) -> int:
         """Copy the local file ``src`` to ``rel`` atomically; returns its size.
 
-        A local remote copies inside the kernel (``copy_file_range``), as ``cp`` does; other
-        remotes get the bytes through :meth:`put`.
+        A local remote on the same file system gets a hard link when ``src`` already has ``mode``
+        (a read-only object: neither side can change it); otherwise it copies inside the kernel
+        (``copy_file_range``), as ``cp`` does. Other remotes get the bytes through :meth:`put`.
         """
         if not self.local:
             data = src.read_bytes()
@@ -213,6 +232,13 @@ class RemoteFS:
         with self._call(f"writing {rel}"):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:12]}")
+            if self.hardlinks and self._link(src, tmp, mode):
+                size = os.stat(tmp).st_size
+                os.replace(tmp, path)
+                if os.path.lexists(tmp):  # ``path`` was already this very file: rename did nothing
+                    os.unlink(tmp)
+                self._counted(sent=size)
+                return size
             try:
                 with open(src, "rb") as fin, open(tmp, "xb") as fout:
                     size = left = os.fstat(fin.fileno()).st_size

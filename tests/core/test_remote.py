@@ -105,6 +105,31 @@ def test_pull_fetches_only_the_chunks_of_the_version_asked_for(repo: Repo, url: 
     assert not (other.root / "big.bin").exists()
 
 
+def test_a_folder_remote_on_the_same_disk_gets_hard_links(repo: Repo, tmp_path: Path) -> None:
+    big = repo.root / "big.bin"
+    big.write_bytes(rand(3 << 20, 7))
+    version = repo.add(str(big), name="big")
+    oids = [oid for f in repo.manifest(version).files for oid, _ in f.chunks]
+    remotes.add_remote(repo, "linked", str(tmp_path / "linked"))
+    remotes.add_remote(repo, "copied", str(tmp_path / "copied"), options={"hardlinks": "false"})
+    sent = [remotes.push(repo, remote=name).bytes for name in ("linked", "copied")]
+    assert sent[0] == sent[1] > 3 << 20  # the chunks and the manifest, linked or copied
+    for oid in oids:
+        local = os.stat(repo.objects.path(oid))
+        linked = os.stat(tmp_path / "linked" / "objects" / oid[:2] / oid[2:])
+        copied = os.stat(tmp_path / "copied" / "objects" / oid[:2] / oid[2:])
+        assert linked.st_ino == local.st_ino and copied.st_ino != local.st_ino
+        assert copied.st_mode & 0o777 == 0o444 and copied.st_size == local.st_size
+    # the linked remote is a remote like any other: a clone pulls and verifies from it
+    other = clone(repo, tmp_path / "other")
+    remotes.pull(other, "big@v1", remote="linked")
+    assert (other.root / "big.bin").read_bytes() == big.read_bytes()
+    # pushing an object the remote already holds as the same file leaves no temp name behind
+    rs = RemoteFS("linked", str(tmp_path / "linked"))
+    rs.put_file(f"objects/{oids[0][:2]}/{oids[0][2:]}", repo.objects.path(oids[0]), mode=0o444)
+    assert not [p for p in (tmp_path / "linked").rglob(".tmp-*")]
+
+
 def test_lazy_load_fetches_one_version_on_demand(repo: Repo, url: str, tmp_path: Path) -> None:
     data = repo.root / "data"
     data.mkdir()
@@ -139,7 +164,8 @@ def test_interrupted_push_resumes_and_never_publishes_half(repo: Repo, tmp_path:
     big = repo.root / "big.bin"
     big.write_bytes(rand(12 << 20, 7))
     repo.add(str(big), name="big")
-    remotes.add_remote(repo, "origin", str(tmp_path / "remote"))
+    # a copying remote (a share mounted from elsewhere: the same disk would get hard links)
+    remotes.add_remote(repo, "origin", str(tmp_path / "remote"), options={"hardlinks": "false"})
     chunks = len(repo.manifest(repo.resolve("big")).chunk_ids)
     real_copy, real_put_file = os.copy_file_range, RemoteFS.put_file
     copies: list[int] = []
