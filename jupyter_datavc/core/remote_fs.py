@@ -26,7 +26,7 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,11 @@ _NETWORK = frozenset(
     {"ConnectionError", "TimeoutError", "EndpointConnectionError", "ClientConnectorError", "ClientOSError"}
 )
 _memory_lock = threading.Lock()
-_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES})
+# no hard link here (another file system, no support, too many links, or no local file yet: the
+# copy path fetches it): copy instead
+_NO_LINK = frozenset(
+    {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES, errno.ENOENT}
+)
 _NO_COPY_RANGE = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF, errno.EPERM})
 
 
@@ -217,14 +221,18 @@ class RemoteFS:
                 self.fs.mv(tmp, self.path(rel))
         self._counted(sent=len(data))
 
-    def put_file(self, rel: str, src: Path, *, mode: int = 0o644) -> int:
+    def put_file(self, rel: str, src: Path, *, mode: int = 0o644, before_copy: Callable[[], None] | None = None) -> int:
         """Copy the local file ``src`` to ``rel`` atomically; returns its size.
 
         A local remote on the same file system gets a hard link when ``src`` already has ``mode``
-        (a read-only object: neither side can change it); otherwise it copies inside the kernel
-        (``copy_file_range``), as ``cp`` does. Other remotes get the bytes through :meth:`put`.
+        (a read-only object: neither side can change it, and nothing is read); otherwise it
+        copies inside the kernel (``copy_file_range``), as ``cp`` does. Other remotes get the
+        bytes through :meth:`put`. ``before_copy`` runs first whenever bytes are copied (the
+        caller's check of what is about to be published).
         """
         if not self.local:
+            if before_copy is not None:
+                before_copy()
             data = src.read_bytes()
             self.put(rel, data, mode=mode)
             return len(data)
@@ -239,6 +247,8 @@ class RemoteFS:
                     os.unlink(tmp)
                 self._counted(sent=size)
                 return size
+            if before_copy is not None:
+                before_copy()
             try:
                 with open(src, "rb") as fin, open(tmp, "xb") as fout:
                     size = left = os.fstat(fin.fileno()).st_size

@@ -92,9 +92,15 @@ def upload(remote: RemoteFS, store: ObjectStore, kind: str, oids: Iterable[str],
     def one(oid: str) -> None:
         if job is not None and job.cancel_requested:
             return
-        if remote.local:  # hash in place, then an in-kernel copy: no bytes through Python
-            verify_in_place(store, oid, f"push to {remote.name}")
-            size = remote.put_file(key(kind, oid), store.path(oid), mode=0o444)
+        if remote.local:
+            # a hard link publishes the very file and reads nothing; a copy is hashed in place
+            # first (no bytes through Python), so a damaged local chunk is never copied out
+            size = remote.put_file(
+                key(kind, oid),
+                store.path(oid),
+                mode=0o444,
+                before_copy=lambda: verify_in_place(store, oid, f"push to {remote.name}"),
+            )
         else:
             data = store.get(oid, where=f"push to {remote.name}")
             remote.put(key(kind, oid), data, mode=0o444)

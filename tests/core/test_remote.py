@@ -18,7 +18,7 @@ from remote_util import clone
 from jupyter_datavc.cli import main
 from jupyter_datavc.core import remote as remotes
 from jupyter_datavc.core.append import start_append
-from jupyter_datavc.core.errors import RemoteError, UnknownDataset, UsageError
+from jupyter_datavc.core.errors import CorruptObject, RemoteError, UnknownDataset, UsageError
 from jupyter_datavc.core.remote_fs import RemoteFS
 from jupyter_datavc.core.repo import Repo
 
@@ -128,6 +128,20 @@ def test_a_folder_remote_on_the_same_disk_gets_hard_links(repo: Repo, tmp_path: 
     rs = RemoteFS("linked", str(tmp_path / "linked"))
     rs.put_file(f"objects/{oids[0][:2]}/{oids[0][2:]}", repo.objects.path(oids[0]), mode=0o444)
     assert not [p for p in (tmp_path / "linked").rglob(".tmp-*")]
+    # a damaged local chunk: a copying push refuses to send it, a linked one shares the damage,
+    # and reading it from that remote fails its check instead of handing out wrong bytes
+    big.write_bytes(rand(1 << 20, 8))
+    v2 = repo.add(str(big), name="big")
+    (oid,) = [oid for f in repo.manifest(v2).files for oid, _ in f.chunks]
+    damaged = repo.objects.path(oid)
+    os.chmod(damaged, 0o644)
+    damaged.write_bytes(b"x" + damaged.read_bytes()[1:])
+    os.chmod(damaged, 0o444)
+    with pytest.raises(CorruptObject):
+        remotes.push(repo, remote="copied")
+    remotes.push(repo, remote="linked")
+    with pytest.raises(CorruptObject):
+        remotes.pull(clone(repo, tmp_path / "third"), "big@v2", remote="linked")
 
 
 def test_lazy_load_fetches_one_version_on_demand(repo: Repo, url: str, tmp_path: Path) -> None:
