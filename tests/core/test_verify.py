@@ -136,7 +136,8 @@ def test_verify_arguments(store: Repo) -> None:
 def test_verify_remote_finds_every_problem_on_the_remote(store: Repo, tmp_path: Path) -> None:
     from jupyter_datavc.core import remote
 
-    remote.add_remote(store, "origin", (tmp_path / "remote").as_uri())
+    # copies, not hard links: the damage below must hit the remote's copy only
+    remote.add_remote(store, "origin", (tmp_path / "remote").as_uri(), options={"hardlinks": "false"})
     store = Repo(store.root)
     remote.push(store)
     clean = verify(store, all=True, remote="default")
