@@ -1,5 +1,5 @@
 /** The Summary and Files tabs of a diff: what changed overall, and the table of changed files. */
-import { Child, h } from './dom';
+import { Child, deltaBadge, h } from './dom';
 import { humanCount, humanSize, signed } from './format';
 import { emptyState } from './states';
 import { IBeforeAfter, IDiff } from './types';
@@ -15,18 +15,7 @@ function change(ba: IBeforeAfter, unit: 'bytes' | 'rows' | 'count'): HTMLElement
           : String(ba.change)
         : ''
       : signed(ba.change, unit === 'bytes' ? 'bytes' : 'rows');
-  return h(
-    'span',
-    {},
-    `${fmt(ba.before)} → ${fmt(ba.after)}`,
-    delta
-      ? h(
-          'span',
-          { class: `jp-DataVC-delta ${delta.startsWith('-') ? 'jp-mod-minus' : 'jp-mod-plus'}` },
-          delta
-        )
-      : null
-  );
+  return h('span', {}, `${fmt(ba.before)} → ${fmt(ba.after)}`, delta ? deltaBadge(delta) : null);
 }
 
 export function summaryTab(d: IDiff): HTMLElement[] {

@@ -74,3 +74,12 @@ export function svg<K extends keyof SVGElementTagNameMap>(
   append(el, ...children);
   return el;
 }
+
+/** A signed change (`+1.2 MiB`, `-30 rows`), coloured by its sign. */
+export function deltaBadge(text: string): HTMLElement {
+  return h(
+    'span',
+    { class: `jp-DataVC-delta ${text.startsWith('-') ? 'jp-mod-minus' : 'jp-mod-plus'}` },
+    text
+  );
+}

@@ -2,7 +2,7 @@
  * One version in the timeline: number, hash, tags, message, author, time and changes, with a box
  * to tick it for comparing; and the placeholder shown while its page is fetched.
  */
-import { h } from './dom';
+import { deltaBadge, h } from './dom';
 import { fullTime, relativeTime, signed } from './format';
 import { IVersionInfo } from './types';
 
@@ -68,13 +68,7 @@ export function versionRow(v: IVersionInfo, options: IVersionRowOptions): HTMLEl
         { class: 'jp-DataVC-version-line jp-DataVC-version-sub' },
         h('span', { class: 'jp-DataVC-version-author', title: v.author }, v.author),
         h('span', { class: 'jp-DataVC-spring' }),
-        ...deltas.map(d =>
-          h(
-            'span',
-            { class: `jp-DataVC-delta ${d.startsWith('-') ? 'jp-mod-minus' : 'jp-mod-plus'}` },
-            d
-          )
-        )
+        ...deltas.map(deltaBadge)
       )
     )
   );
