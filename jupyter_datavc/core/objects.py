@@ -8,6 +8,7 @@ Every read verifies the digest; a mismatch raises :class:`CorruptObject` naming 
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import os
 import re
@@ -105,6 +106,53 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_TMPFILE = getattr(os, "O_TMPFILE", 0)  # Linux: a file with no name until it is linked
+_no_tmpfile = errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP
+_tmpfile_works = [bool(_TMPFILE)]
+
+
+def write_new(path: Path, data: bytes | memoryview, *, mode: int = 0o444, writeback: bool = False) -> bool:
+    """Create ``path`` holding ``data``, whole or not at all; False if ``path`` already exists.
+
+    For write-once objects. On Linux the bytes go to an unnamed file (``O_TMPFILE``) that is
+    linked into place once written: nothing is left behind by a crash, and on ext4 2,048 objects
+    of 1 MiB took 1.4-1.8 s this way against 4.3-5.1 s through a named temp file and a rename
+    (benchmarks/README.md). Where that is not supported: :func:`write_atomic`.
+    ``FileNotFoundError``: the folder is missing.
+    """
+    if not _tmpfile_works[0]:
+        if os.path.exists(path):
+            return False
+        write_atomic(path, data, mode=mode, writeback=writeback)
+        return True
+    try:
+        fd = os.open(path.parent, _TMPFILE | os.O_WRONLY, mode)
+    except OSError as err:
+        if err.errno not in _no_tmpfile:
+            raise
+        _tmpfile_works[0] = False  # this file system has no unnamed files
+        return write_new(path, data, mode=mode, writeback=writeback)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if writeback:
+            start_writeback(fd)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:  # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N: no privilege needed (AT_EMPTY_PATH needs one)
+            os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder, follow_symlinks=True)
+        except FileExistsError:
+            return False
+        except FileNotFoundError:  # no /proc here
+            _tmpfile_works[0] = False
+            return write_new(path, data, mode=mode, writeback=writeback)
+        finally:
+            os.close(folder)
+    finally:
+        os.close(fd)
+    return True
+
+
 @functools.cache
 def _libc() -> ctypes.CDLL:
     import ctypes.util  # ~10 ms: loaded on the first write, not by every command
@@ -153,13 +201,12 @@ class ObjectStore:
             return False
         try:
             try:
-                write_atomic(path, data, mode=0o444, writeback=True)
+                return write_new(path, data, mode=0o444, writeback=True)
             except FileNotFoundError:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, data, mode=0o444, writeback=True)
+                return write_new(path, data, mode=0o444, writeback=True)
         except OSError as err:
             raise StorageError.from_os_error(err, f"writing object {oid}") from err
-        return True
 
     def put_bytes(self, data: bytes) -> str:
         oid = hash_bytes(data)

@@ -80,7 +80,7 @@ def test_failure_is_reported_and_commits_nothing(repo: Repo, big: Path, monkeypa
     def disk_full(*args: object, **kw: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(objects, "write_atomic", disk_full)
+    monkeypatch.setattr(objects, "write_new", disk_full)
     job = repo.start_add(str(big), name="big")
     with pytest.raises(StorageError, match="no space left on device"):
         job.wait(timeout=30)
