@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import statistics
@@ -35,13 +34,12 @@ from benchlib import (
     CpuWatch,
     GiB,
     MiB,
-    Sample,
     Step,
+    fresh_dir,
     git_state,
     human,
     log,
     machine,
-    markdown,
     prime_memory,
     run_cmd,
     snapshot_package,
@@ -49,28 +47,12 @@ from benchlib import (
     wait_for_quiet,
     warm_cache,
 )
+from core_report import CaseResult, ToolRuns, print_case, summary
+from core_tools import DATAVC, DataVC, Dvc, Tool, ensure_dvc
 
-DVC_VENV = HERE / ".venv-dvc"
 PYTHON = PROJECT / ".venv" / "bin" / "python"
-DATAVC = PROJECT / ".venv" / "bin" / "datavc"
 CORE = WORK / "core"  # this benchmark's data and runs (other benchmarks use other folders of WORK)
-# DATAVC_BENCH_DVC: a dvc executable to use instead of installing one into .venv-dvc (the tests'
-# short run uses the one the test extras install)
-DVC = Path(os.environ.get("DATAVC_BENCH_DVC") or DVC_VENV / "bin" / "dvc")
 PRIME_MARGIN = 3 * GiB // 2  # free page reporting hands ~1.3 GiB back to the host every 2 s (README)
-PROBE_SLEEP = 0.002  # seconds the probe's main thread sleeps between two timed statements
-PROBE_IDLE = 1.0  # seconds of probing before the add starts (the idle baseline)
-
-TARGETS = {  # key: (what, limit, unit); "{files}" and "{big}" are filled in from the sizes run
-    "add_big": ("add {big}: datavc / cp (medians)", 1.6, "x"),
-    "add_many": ("add {files} files: datavc / cp -r (medians)", 1.5, "x"),
-    "checkout_many": ("checkout of {files} files: datavc --to / cp -r (medians)", 1.2, "x"),
-    "readd_many": ("no-op re-add of the {files} files", 0.3, "s"),
-    "status_many": ("datavc status of the {files} files", 0.3, "s"),
-    "store_growth": ("store size / one version, after a 1% change", 1.03, "x"),
-    "peak_rss": ("peak RSS of any datavc add", 256.0, "MiB"),
-    "latency_p99": ("main-thread p99 latency during a background {big} add", 50.0, "ms"),
-}
 
 
 @dataclass(frozen=True)
@@ -103,90 +85,6 @@ def copy_data(src: Path, dst: Path) -> None:
     run_cmd(["cp", "-r", src, dst])
 
 
-def fresh_dir(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
-# -- the tools ---------------------------------------------------------------------------------
-def dataset_name(rel: str) -> str:
-    return rel.split(".")[0]
-
-
-class Tool:
-    """A versioning tool as the cases use it; ``template`` is a freshly initialised empty repo."""
-
-    name = ""
-    store_dir = ""
-    noop_text = ""
-
-    def __init__(self, template: Path) -> None:
-        self.template = template
-
-    def init(self, folder: Path) -> None:
-        shutil.copytree(self.template, folder, dirs_exist_ok=True)
-
-    def add(self, repo: Path, rel: str, expect: str = "") -> Step:
-        raise NotImplementedError
-
-    def status(self, repo: Path) -> Step:
-        raise NotImplementedError
-
-    def checkout(self, repo: Path, rel: str, to: Path | None = None) -> Step:
-        raise NotImplementedError
-
-
-class DataVC(Tool):
-    name = "datavc"
-    store_dir = ".datavc/objects"
-    noop_text = "no changes"
-
-    @staticmethod
-    def make_template(folder: Path) -> DataVC:
-        run_cmd([DATAVC, "init", fresh_dir(folder)])
-        return DataVC(folder)
-
-    def _cli(self, repo: Path, *args: str) -> list[str]:
-        return [str(DATAVC), "-C", str(repo), *args]
-
-    def add(self, repo: Path, rel: str, expect: str = "") -> Step:
-        return Step(self._cli(repo, "add", rel, "--name", dataset_name(rel)), repo, expect, (repo,))
-
-    def status(self, repo: Path) -> Step:
-        return Step(self._cli(repo, "status"), repo, "clean", (repo,))
-
-    def checkout(self, repo: Path, rel: str, to: Path | None = None) -> Step:
-        extra = ["--to", str(to)] if to is not None else []
-        return Step(self._cli(repo, "checkout", f"{dataset_name(rel)}@v1", *extra), repo, "checked out", (repo,))
-
-
-class Dvc(Tool):
-    name = "dvc"
-    store_dir = ".dvc/cache"
-    noop_text = ""  # dvc add prints nothing when its output is not a terminal
-    # copy: what the default "reflink,copy" does on ext4, and the same work as cp and datavc
-    CONFIG = "[core]\n    no_scm = True\n    analytics = false\n    check_update = false\n[cache]\n    type = copy\n"
-
-    @staticmethod
-    def make_template(folder: Path) -> Dvc:
-        run_cmd([DVC, "init", "--no-scm", "-q"], fresh_dir(folder))
-        (folder / ".dvc" / "config").write_text(Dvc.CONFIG)
-        shutil.rmtree(folder / ".dvc" / "tmp", ignore_errors=True)  # per-repo state, not part of a template
-        return Dvc(folder)
-
-    def add(self, repo: Path, rel: str, expect: str = "") -> Step:
-        return Step([str(DVC), "add", rel], repo, expect, (repo,))
-
-    def status(self, repo: Path) -> Step:
-        return Step([str(DVC), "status"], repo, "up to date", (repo,))
-
-    def checkout(self, repo: Path, rel: str, to: Path | None = None) -> Step:
-        if to is not None:
-            raise BenchError("dvc checks out into its workspace only")
-        return Step([str(DVC), "checkout", f"{rel}.dvc"], repo, "", (repo,))
-
-
 # -- cases: contestants, the runner and its results ------------------------------------------------
 @dataclass(frozen=True)
 class Contestant:
@@ -201,55 +99,6 @@ class Case:
     contestants: list[Contestant]
     writes: int = 0  # bytes the timed command writes (sizes the memory primer)
     keep_last: bool = False  # keep each tool's last run folder for later cases
-
-
-@dataclass
-class ToolRuns:
-    samples: list[Sample] = field(default_factory=list)
-    warmup: Sample | None = None
-
-    @property
-    def times(self) -> list[float]:
-        return [s.seconds for s in self.samples]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-    @property
-    def peak_rss(self) -> float:
-        return max(s.rss_mib for s in self.samples)
-
-
-@dataclass
-class CaseResult:
-    key: str
-    title: str
-    tools: dict[str, ToolRuns]
-
-    def ratio(self, tool: str, base: str) -> float | None:
-        if base not in self.tools or base == tool:
-            return None
-        return self.tools[tool].median / self.tools[base].median
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "tools": {
-                name: {
-                    "median_s": runs.median,
-                    "min_s": min(runs.times),
-                    "max_s": max(runs.times),
-                    "samples_s": runs.times,
-                    "warmup_s": runs.warmup.seconds if runs.warmup else None,
-                    "peak_rss_mib": runs.peak_rss,
-                    "other_cores": [round(s.other_cores, 2) for s in runs.samples],
-                    "vs_cp": self.ratio(name, "cp"),
-                    "vs_dvc": self.ratio(name, "dvc"),
-                }
-                for name, runs in self.tools.items()
-            },
-        }
 
 
 @dataclass
@@ -429,54 +278,6 @@ def store_growth(ctx: Ctx) -> dict[str, Any]:
 
 
 # -- main-thread latency during a background add ------------------------------------------------
-def _probe_loop(stop: Callable[[], bool], until: float) -> tuple[list[float], list[float]]:
-    """Latencies of ``sum(range(1000))`` after short sleeps: (sleep overshoot + statement, statement)."""
-    wake: list[float] = []
-    stmt: list[float] = []
-    while not stop() and time.perf_counter() < until:
-        t0 = time.perf_counter()
-        time.sleep(PROBE_SLEEP)
-        t1 = time.perf_counter()  # the main thread got the GIL back after its sleep
-        sum(range(1000))
-        t2 = time.perf_counter()
-        wake.append(t2 - t0 - PROBE_SLEEP)
-        stmt.append(t2 - t1)
-    return wake, stmt
-
-
-def _percentiles(values: list[float]) -> dict[str, float]:
-    ms = sorted(v * 1000 for v in values)
-    if len(ms) < 2:
-        return {"n": len(ms), "p50_ms": ms[0] if ms else math.nan, "p99_ms": ms[-1] if ms else math.nan}
-    return {
-        "n": len(ms),
-        "p50_ms": statistics.median(ms),
-        "p99_ms": statistics.quantiles(ms, n=100)[98],
-        "max_ms": ms[-1],
-    }
-
-
-def latency_probe(root: Path) -> None:
-    """Run inside the project venv: start a background add, probe the main thread until it ends."""
-    import jupyter_datavc as dv
-
-    idle = _probe_loop(lambda: False, time.perf_counter() + PROBE_IDLE)
-    start = time.perf_counter()
-    job = dv.Repo(root).start_add(str(root / "big.bin"), name="big")
-    submitted = time.perf_counter() - start
-    busy = _probe_loop(lambda: job.done, math.inf)
-    version = job.wait()
-    doc = {
-        "submit_ms": submitted * 1000,
-        "add_s": time.perf_counter() - start,
-        "version": version.ref,
-        "idle": _percentiles(idle[0]),
-        "busy": _percentiles(busy[0]),
-        "busy_statement_only": _percentiles(busy[1]),
-    }
-    print(json.dumps(doc))
-
-
 def latency_case(ctx: Ctx) -> dict[str, Any]:
     log(f"== main-thread latency while a {human(ctx.sizes.big)} add runs in a background thread")
     runs = []
@@ -484,9 +285,7 @@ def latency_case(ctx: Ctx) -> dict[str, Any]:
         folder = fresh_dir(ctx.run_folder("latency", "datavc", rep))
         ctx.datavc.init(folder)
         copy_data(ctx.src_big, folder / "big.bin")
-        step = Step(
-            [str(PYTHON), str(Path(__file__).resolve()), "--latency-probe", str(folder)], folder, warm=(folder,)
-        )
+        step = Step([str(PYTHON), str(HERE / "core_probe.py"), str(folder)], folder, warm=(folder,))
         ctx.settle(step, ctx.sizes.big)
         sample = timed(step)
         doc = json.loads(sample.out.strip().splitlines()[-1])
@@ -510,14 +309,6 @@ def latency_case(ctx: Ctx) -> dict[str, Any]:
 
 
 # -- set-up ------------------------------------------------------------------------------------------
-def ensure_dvc() -> str:
-    if not DVC.exists():
-        log("installing dvc into benchmarks/.venv-dvc (first run only)")
-        run_cmd([shutil.which("python3") or sys.executable, "-m", "venv", DVC_VENV])
-        run_cmd([DVC_VENV / "bin" / "pip", "install", "-q", "dvc"])
-    return run_cmd([DVC, "--version"]).strip()
-
-
 def write_random_file(path: Path, size: int) -> None:
     with open(path, "wb") as f:
         for start in range(0, size, 64 * MiB):
@@ -567,110 +358,6 @@ def setup(sizes: Sizes, quiet_wait: float) -> Ctx:
     return Ctx(sizes, big, many, datavc, dvc, quiet_wait)
 
 
-# -- report ------------------------------------------------------------------------------------------
-def fmt_ratio(x: float | None) -> str:
-    return "" if x is None else f"{x:.2f}x"
-
-
-def case_rows(result: CaseResult) -> list[list[str]]:
-    rows = []
-    for name, runs in result.tools.items():
-        lo, hi = min(runs.times), max(runs.times)
-        rows.append(
-            [
-                result.title,
-                name,
-                f"{runs.median:.3f}",
-                f"{lo:.3f}–{hi:.3f}",
-                fmt_ratio(result.ratio(name, "cp")),
-                fmt_ratio(result.ratio(name, "dvc")),
-                f"{runs.peak_rss:.0f}",
-                f"{max(s.other_cores for s in runs.samples):.2f}",
-            ]
-        )
-    return rows
-
-
-CASE_HEADERS = ["case", "tool", "median s", "min–max s", "vs cp", "vs dvc", "peak RSS MiB", "other load"]
-
-
-def print_case(result: CaseResult) -> None:
-    print(f"\n{result.title}")
-    for row in case_rows(result):
-        print(
-            f"  {row[1]:<16} median {row[2]:>8} s  ({row[3]})  {row[4]:>7} vs cp  {row[5]:>7} vs dvc  {row[6]:>5} MiB"
-            f"  other load {row[7]}",
-            flush=True,
-        )
-
-
-def target_rows(report: dict[str, Any]) -> list[list[str]]:
-    cases, growth, lat = report["cases"], report["store_growth"], report["latency"]
-    rss = [t["peak_rss_mib"] for c in cases.values() for n, t in c["tools"].items() if n.startswith("datavc")]
-
-    def vs_cp(case: str, tool: str) -> float:
-        tools = cases[case]["tools"]
-        return float(tools[tool]["median_s"] / tools["cp"]["median_s"])
-
-    measured = {
-        "add_big": vs_cp("add_big", "datavc"),
-        "add_many": vs_cp("add_many", "datavc"),
-        "checkout_many": vs_cp("checkout_many", "datavc --to"),
-        "readd_many": cases["readd_many"]["tools"]["datavc"]["median_s"],
-        "status_many": cases["status_many"]["tools"]["datavc"]["median_s"],
-        "store_growth": growth["datavc"]["ratio_v2"],
-        "peak_rss": max([*rss, growth["datavc"]["peak_rss_mib"], lat["peak_rss_mib"]]),
-        "latency_p99": lat["median_run"]["busy"]["p99_ms"],
-    }
-    sizes = report["sizes"]
-    names = {"files": f"{sizes['files']:,}", "big": human(sizes["big"])}
-    rows = []
-    for key, (what, limit, unit) in TARGETS.items():
-        value = measured[key]
-        verdict = "met" if value <= limit else f"MISSED by {100 * (value / limit - 1):.1f}%"
-        rows.append([what.format(**names), f"<= {limit:g} {unit}", f"{value:.4g} {unit}", verdict])
-    return rows
-
-
-def summary(report: dict[str, Any], results: list[CaseResult]) -> str:
-    growth, lat = report["store_growth"], report["latency"]
-    rows = [row for r in results for row in case_rows(r)]
-    for tool in ("datavc", "dvc"):
-        g = growth[tool]
-        rows.append(
-            [
-                f"add again after a {human(growth['changed_bytes'])} change (n=1)",
-                tool,
-                f"{g['readd_s']:.3f}",
-                "",
-                "",
-                fmt_ratio(g["readd_s"] / growth["dvc"]["readd_s"] if tool != "dvc" else None),
-                f"{g['peak_rss_mib']:.0f}",
-                f"{g['other_cores']:.2f}",
-            ]
-        )
-    store = [[t, f"{growth[t]['ratio_v1']:.3f}x", f"{growth[t]['ratio_v2']:.3f}x"] for t in ("datavc", "dvc")]
-    run = lat["median_run"]
-    latency = [
-        [label, f"{d['p50_ms']:.2f}", f"{d['p99_ms']:.2f}", f"{d.get('max_ms', math.nan):.1f}"]
-        for label, d in (
-            ("idle (before the add)", run["idle"]),
-            ("during the add", run["busy"]),
-            ("during the add, statement only", run["busy_statement_only"]),
-        )
-    ]
-    return "\n\n".join(
-        [
-            markdown(CASE_HEADERS, rows),
-            markdown(["store", "after v1 / one version", "after v2 / one version"], store),
-            f"Background add of {human(report['sizes']['big'])}: {lat['median_add_s']:.2f} s (median of runs); "
-            f"start_add returned in {run['submit_ms']:.1f} ms; worst p99 over runs {lat['worst_p99_ms']:.2f} ms.",
-            markdown(["main thread", "p50 ms", "p99 ms", "max ms"], latency),
-            markdown(["target", "limit", "measured", "verdict"], target_rows(report)),
-        ]
-    )
-
-
 # -- main ----------------------------------------------------------------------------------------------
 def run_all(ctx: Ctx) -> tuple[dict[str, Any], list[CaseResult]]:
     sizes = ctx.sizes
@@ -704,7 +391,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--keep", action="store_true", help="keep benchmarks/.work/core/ (and reuse its data next time)")
     p.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results-*.json)")
-    p.add_argument("--latency-probe", type=Path, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -717,9 +403,6 @@ def chosen_sizes(args: argparse.Namespace) -> Sizes:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.latency_probe is not None:
-        latency_probe(args.latency_probe)
-        return 0
     sizes = chosen_sizes(args)
     started = time.perf_counter()
     watch = CpuWatch()

@@ -336,6 +336,25 @@ def snapshot() -> None:
     ENV["PYTHONPATH"] = str(dest.parent)
 
 
+def row_cases(
+    prefix: str, repo: Path, n: int, part_rows: int, limits: tuple[float | None, float | None], env: dict[str, str]
+) -> list[Case]:
+    """The keyed and the unkeyed row diff of a rows repository (``limits``: seconds, MiB)."""
+    exp = expected_counts(n, max(1, n // part_rows))
+    return [
+        Case(
+            f"{prefix}_{'keyed' if key else 'unkeyed'}",
+            f"row diff of {n:,} rows × 5 columns, 1% changed, {'keyed' if key else 'unkeyed'}",
+            {"repo": str(repo), "a": "rows@v1", "b": "rows@v2", "rows": True, "key": key, "calls": 1},
+            limits[0],
+            limits[1],
+            exp,
+            env,
+        )
+        for key in (["id"], None)
+    ]
+
+
 def cases(sizes: Sizes, huge: bool) -> list[Case]:
     files = ensure("files", f"{sizes.files}x{sizes.file_rows}", build_files_repo, sizes.files, sizes.file_rows)
     rows = ensure("rows", f"{sizes.rows}/{sizes.part_rows}", build_rows_repo, sizes.rows, sizes.part_rows)
@@ -357,36 +376,12 @@ def cases(sizes: Sizes, huge: bool) -> list[Case]:
             ENV,
         )
     ]
-    exp = expected_counts(sizes.rows, max(1, sizes.rows // sizes.part_rows))
-    for key in (["id"], None):
-        out.append(
-            Case(
-                f"rows_{'keyed' if key else 'unkeyed'}",
-                f"row diff of {sizes.rows:,} rows × 5 columns, 1% changed, {'keyed' if key else 'unkeyed'}",
-                {"repo": str(rows), "a": "rows@v1", "b": "rows@v2", "rows": True, "key": key, "calls": 1},
-                5.0,
-                2048.0,
-                exp,
-                ENV,
-            )
-        )
+    out += row_cases("rows", rows, sizes.rows, sizes.part_rows, (5.0, 2048.0), ENV)
     if huge and sizes.huge:
         # tiny sizes fit any budget: give the quick run's "huge" case one it does not fit
         env = ENV if sizes.huge >= 10**6 else {**ENV, "DATAVC_DIFF_MEMORY": "256K"}
         big = ensure("huge", f"{sizes.huge}/{sizes.part_rows}", build_rows_repo, sizes.huge, sizes.part_rows)
-        exp = expected_counts(sizes.huge, max(1, sizes.huge // sizes.part_rows))
-        for key in (["id"], None):
-            out.append(
-                Case(
-                    f"huge_{'keyed' if key else 'unkeyed'}",
-                    f"row diff of {sizes.huge:,} rows × 5 columns, 1% changed, {'keyed' if key else 'unkeyed'}",
-                    {"repo": str(big), "a": "rows@v1", "b": "rows@v2", "rows": True, "key": key, "calls": 1},
-                    None,
-                    None,
-                    exp,
-                    env,
-                )
-            )
+        out += row_cases("huge", big, sizes.huge, sizes.part_rows, (None, None), env)
     return out
 
 
