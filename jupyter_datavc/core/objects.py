@@ -111,19 +111,36 @@ _no_tmpfile = errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP
 _tmpfile_works = [bool(_TMPFILE)]
 
 
-def write_new(path: Path, data: bytes | memoryview, *, mode: int = 0o444, writeback: bool = False) -> bool:
+class Deferred:
+    """Open object files whose write-back the caller starts later (:meth:`flush`), off the hot thread."""
+
+    def __init__(self) -> None:
+        self.fds: list[int] = []
+
+    def flush(self) -> None:
+        """Start each file's write-back and close it."""
+        while self.fds:
+            fd = self.fds.pop()
+            try:
+                start_writeback(fd)
+            finally:
+                os.close(fd)
+
+
+def write_new(path: Path, data: bytes | memoryview, *, mode: int = 0o444, writeback: bool | Deferred = False) -> bool:
     """Create ``path`` holding ``data``, whole or not at all; False if ``path`` already exists.
 
     For write-once objects. On Linux the bytes go to an unnamed file (``O_TMPFILE``) that is
     linked into place once written: nothing is left behind by a crash, and on ext4 2,048 objects
     of 1 MiB took 1.4-1.8 s this way against 4.3-5.1 s through a named temp file and a rename
     (benchmarks/README.md). Where that is not supported: :func:`write_atomic`.
+    ``writeback``: start the disk write now (True), or hand the open file to a :class:`Deferred`.
     ``FileNotFoundError``: the folder is missing.
     """
     if not _tmpfile_works[0]:
         if os.path.exists(path):
             return False
-        write_atomic(path, data, mode=mode, writeback=writeback)
+        write_atomic(path, data, mode=mode, writeback=bool(writeback))
         return True
     try:
         fd = os.open(path.parent, _TMPFILE | os.O_WRONLY, mode)
@@ -132,12 +149,11 @@ def write_new(path: Path, data: bytes | memoryview, *, mode: int = 0o444, writeb
             raise
         _tmpfile_works[0] = False  # this file system has no unnamed files
         return write_new(path, data, mode=mode, writeback=writeback)
+    handed_over = False
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        if writeback:
-            start_writeback(fd)
         folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:  # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N: no privilege needed (AT_EMPTY_PATH needs one)
             os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder, follow_symlinks=True)
@@ -148,8 +164,14 @@ def write_new(path: Path, data: bytes | memoryview, *, mode: int = 0o444, writeb
             return write_new(path, data, mode=mode, writeback=writeback)
         finally:
             os.close(folder)
+        if isinstance(writeback, Deferred):
+            writeback.fds.append(fd)
+            handed_over = True
+        elif writeback:
+            start_writeback(fd)
     finally:
-        os.close(fd)
+        if not handed_over:
+            os.close(fd)
     return True
 
 
@@ -194,17 +216,20 @@ class ObjectStore:
     def has(self, oid: str) -> bool:
         return os.path.exists(self.path(oid))
 
-    def put(self, oid: str, data: bytes | memoryview) -> bool:
-        """Store ``data`` under ``oid`` (the caller computed the digest). False if it was there."""
+    def put(self, oid: str, data: bytes | memoryview, *, writeback: bool | Deferred = True) -> bool:
+        """Store ``data`` under ``oid`` (the caller computed the digest). False if it was there.
+
+        The disk write starts at once, or later through a :class:`Deferred` (see :func:`write_new`).
+        """
         path = self.path(oid)
         if os.path.exists(path):
             return False
         try:
             try:
-                return write_new(path, data, mode=0o444, writeback=True)
+                return write_new(path, data, mode=0o444, writeback=writeback)
             except FileNotFoundError:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                return write_new(path, data, mode=0o444, writeback=True)
+                return write_new(path, data, mode=0o444, writeback=writeback)
         except OSError as err:
             raise StorageError.from_os_error(err, f"writing object {oid}") from err
 

@@ -8,7 +8,8 @@ import xxhash
 
 from jupyter_datavc.core import chunking
 from jupyter_datavc.core.errors import CorruptObject, MissingObject
-from jupyter_datavc.core.objects import ObjectStore
+from jupyter_datavc.core import objects
+from jupyter_datavc.core.objects import Deferred, ObjectStore
 
 
 def test_put_is_write_once_read_only_and_fanned_out(tmp_path: Path) -> None:
@@ -22,6 +23,24 @@ def test_put_is_write_once_read_only_and_fanned_out(tmp_path: Path) -> None:
     assert store.get(oid) == b"hello"
     assert list(store.iter_oids()) == [oid]
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_deferred_write_back_keeps_files_open_until_flushed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(objects, "start_writeback", started.append)
+    store = ObjectStore(tmp_path / "objects")
+    later = Deferred()
+    assert store.put(xxhash.xxh3_128_hexdigest(b"a"), b"a", writeback=later)
+    assert store.put(xxhash.xxh3_128_hexdigest(b"b"), b"b", writeback=later)
+    assert store.put(xxhash.xxh3_128_hexdigest(b"a"), b"a", writeback=later) is False  # there already
+    fds = list(later.fds)
+    assert len(fds) == 2 and not started
+    assert store.get(xxhash.xxh3_128_hexdigest(b"b")) == b"b"  # linked in place before the write-back
+    later.flush()
+    assert sorted(started) == sorted(fds) and not later.fds
+    for fd in fds:
+        with pytest.raises(OSError):
+            os.fstat(fd)  # closed
 
 
 def test_get_verifies_content_and_size(tmp_path: Path) -> None:
