@@ -44,6 +44,7 @@ from benchlib import (
     run_cmd,
     snapshot_package,
     timed,
+    wait_for_disk,
     wait_for_quiet,
     warm_cache,
 )
@@ -122,11 +123,13 @@ class Ctx:
     def settle(self, step: Step, writes: int) -> None:
         """Get the machine ready for one timed command (see README, "Method").
 
-        Flush dirty pages (no command pays for an earlier one's write-back), read the command's
-        inputs (this VM pages out file pages unused for a minute), wait for other processes to be
-        quiet, and prime memory for what the command will write.
+        Flush dirty pages and let the disk finish (no command pays for an earlier one's write-back
+        or deletion), read the command's inputs (this VM pages out file pages unused for a
+        minute), wait for other processes to be quiet, and prime memory for what the command will
+        write.
         """
         os.sync()
+        wait_for_disk(CORE)
         warm_cache(step.warm)
         wait_for_quiet(self.quiet_wait)
         if self.sizes.prime and writes:

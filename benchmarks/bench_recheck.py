@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import ENV, PROJECT, WORK, GiB, MiB, prime_memory, wait_for_quiet, warm_cache
+from benchlib import ENV, PROJECT, WORK, GiB, MiB, prime_memory, wait_for_disk, wait_for_quiet, warm_cache
 
 DATAVC = str(PROJECT / ".venv" / "bin" / "datavc")
 HERE = WORK / "recheck"
@@ -37,6 +37,7 @@ def run(cmd: list[str]) -> None:
 
 def timed(cmd: list[str], reads: list[Path], writes: int) -> float:
     os.sync()
+    wait_for_disk(WORK)
     warm_cache(reads)
     wait_for_quiet(10)
     if writes:
