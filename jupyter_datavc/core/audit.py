@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock, Timeout
 
 from .errors import DataVCError, StorageError
+from .objects import write_all
 
 if TYPE_CHECKING:
     from .repo import Repo
@@ -119,12 +120,6 @@ def _next_link(fd: int, size: int) -> tuple[int, str, int]:
         return lines + 1, hashlib.sha256(last).hexdigest(), end
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def append(repo_dir: Path, operation: str, details: dict[str, Any], user: str) -> Event:
     """Append one event under the audit lock and fsync it; returns the event written."""
     path = log_path(repo_dir)
@@ -149,7 +144,7 @@ def append(repo_dir: Path, operation: str, details: dict[str, Any], user: str) -
             doc["hash"] = event_hash(doc)
             line = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
             try:
-                _write_all(fd, line.encode() + b"\n")
+                write_all(fd, line.encode() + b"\n")
                 os.fsync(fd)
             except OSError:
                 os.ftruncate(fd, good)  # never leave half an event behind

@@ -67,6 +67,24 @@ def new_hasher() -> xxhash.xxh3_128:
     return xxhash.xxh3_128()
 
 
+WRITE_PIECE = 64 << 10
+
+
+def write_all(fd: int, data: bytes | memoryview | bytearray) -> None:
+    """Write all of ``data`` in pieces of 64 KiB.
+
+    Measured on this Linux 6.18 ext4 VM, 2 GiB as 1 MiB objects: 3.4-3.8 s written 1 MiB per
+    call against 1.6 s in 64 KiB calls (16 KiB: 1.9 s, 256 KiB: 2.4 s), and into one file
+    2.5 s against 0.55 s, what ``cp`` takes. A large write makes the page cache allocate large
+    folios, which cost far more here than the small pieces ``cp``'s in-kernel copy uses.
+    """
+    view = memoryview(data).cast("B")
+    for start in range(0, len(view), WRITE_PIECE):
+        piece = view[start : start + WRITE_PIECE]
+        while piece:
+            piece = piece[os.write(fd, piece) :]
+
+
 def write_atomic(
     path: Path, data: bytes | memoryview, *, mode: int = 0o644, fsync: bool = False, writeback: bool = False
 ) -> None:
@@ -79,10 +97,7 @@ def write_atomic(
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
+            write_all(fd, data)
             if fsync:
                 os.fsync(fd)
             elif writeback:
@@ -151,9 +166,7 @@ def write_new(path: Path, data: bytes | memoryview, *, mode: int = 0o444, writeb
         return write_new(path, data, mode=mode, writeback=writeback)
     handed_over = False
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
         folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:  # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N: no privilege needed (AT_EMPTY_PATH needs one)
             os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder, follow_symlinks=True)

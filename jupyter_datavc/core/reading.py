@@ -12,7 +12,7 @@ import xxhash
 from . import tabular
 from .errors import CorruptObject, StorageError
 from .manifest import FileEntry, Manifest
-from .objects import hash_file
+from .objects import hash_file, write_all
 from .paths import join_inside
 from .refs import Version
 from .revision import parse_rev
@@ -39,9 +39,7 @@ def write_entry(
                 data = repo.objects.get(oid, where=where, size=size)
                 if not single:
                     whole.update(data)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                write_all(fd, data)
             st = os.fstat(fd)
         finally:
             os.close(fd)

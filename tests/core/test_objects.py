@@ -96,3 +96,22 @@ def test_empty_and_small_files(tmp_path: Path) -> None:
     (tmp_path / "small").write_bytes(b"x" * 100)
     res = chunking.chunk_and_store(tmp_path / "small", store, size_hint=100)
     assert res.chunks == ((res.hash, 100),)
+
+
+def test_write_all_writes_everything_in_small_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = os.urandom(3 * objects.WRITE_PIECE + 12345)
+    sizes: list[int] = []
+    real_write = os.write
+
+    def short_write(fd: int, piece: memoryview) -> int:  # the kernel may write less than asked
+        sizes.append(len(piece))
+        return real_write(fd, piece[: max(1, len(piece) // 2)])
+
+    monkeypatch.setattr(objects.os, "write", short_write)
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+    try:
+        objects.write_all(fd, data)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "f").read_bytes() == data
+    assert max(sizes) == objects.WRITE_PIECE
