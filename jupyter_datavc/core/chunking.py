@@ -28,7 +28,8 @@ MIN_SIZE = 256 << 10
 MAX_SIZE = 4 << 20
 PIECE_SIZE = 16 << 20
 SMALL_FILE = PIECE_SIZE
-RING = 3  # buffers in flight between the reader and the writer
+WRITERS = 2  # threads storing chunks: creating files is partly waiting, so two overlap well
+RING = WRITERS + 2  # buffers: one per writer, the one being read, one spare
 
 
 @functools.cache
@@ -95,7 +96,7 @@ def chunk_and_store(
         return result
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(1, thread_name_prefix="datavc-writer") as writer:
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="datavc-writer") as writer:
         return _chunk_pipelined(path, store, writer, on_bytes, should_stop)
 
 
