@@ -2,7 +2,7 @@
 
 Files are read in large pieces: the chunker, the hash, reads and writes all release the GIL, and
 large pieces keep a busy notebook's main thread from starving this one. Reading, cutting and hashing run
-on the calling thread while a writer thread stores the new chunks of the previous piece, so a
+on the calling thread while writer threads store the new chunks of the previous pieces, so a
 large file uses both cores. A chunk is only accepted once the data after its start reaches
 ``MAX_SIZE`` or the end of the file, so cut points never depend on where a read stopped.
 """
@@ -107,11 +107,11 @@ def _chunk_pipelined(
     on_bytes: Callable[[int], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> ChunkedFile:
-    """Two threads over a ring of three buffers: this one reads, cuts and hashes, the writer stores.
+    """This thread reads, cuts and hashes; ``WRITERS`` threads store, one batch each, over a ring of buffers.
 
-    The writer only writes: copying the bytes into new page-cache pages is the dearest step
-    (as for ``cp``), so this thread takes the rest, including starting the write-back of the
-    files the writer made (``sync_file_range``, ~0.1 s per GiB).
+    Writers only write: creating the object files and copying the bytes into new page-cache
+    pages is the dearest step, so this thread takes the rest, including starting the write-back
+    of the files the writers made (``sync_file_range``, ~0.1 s per GiB).
     """
     ring = [bytearray(PIECE_SIZE + MAX_SIZE) for _ in range(RING)]
     pending: deque[Future[tuple[int, Deferred]]] = deque()
@@ -133,7 +133,7 @@ def _chunk_pipelined(
             while not eof or carry:
                 if should_stop is not None and should_stop():
                     raise Cancelled()
-                if len(pending) == len(ring):  # the writer still holds this slot's chunks
+                if len(pending) == len(ring):  # a writer still holds this slot's chunks
                     collect()
                 view = memoryview(ring[slot])
                 filled = len(carry)
