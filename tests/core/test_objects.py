@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from jupyter_datavc.core import chunking
+from jupyter_datavc.core import chunking, objects
 from jupyter_datavc.core.errors import CorruptObject, MissingObject
-from jupyter_datavc.core import objects
 from jupyter_datavc.core.objects import Deferred, ObjectStore
 
 
