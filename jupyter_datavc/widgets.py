@@ -52,6 +52,9 @@ class JobProgress(widgets.HBox):  # type: ignore[misc]
                 f"{p.files_done}/{p.files_total} files, {views.human_size(int(p.rate))}/s{_eta(p.eta)}"
             )
         self.label.value = f"<span class='datavc-job'>{html.escape(text)}</span>"
+        if job.done:  # sent even when unchanged: a repeat from the waiting cell (Job.republish) must go out
+            self.bar.send_state()
+            self.label.send_state()
 
     def _repr_pretty_(self, pp: Any, cycle: bool) -> None:
         pp.text(f"<datavc job {self.job.id}: {self.job.state}>")

@@ -70,3 +70,28 @@ def test_magic_cancel_and_wait_reports_it(ip: InteractiveShell, project: Path, s
     with pytest.raises(UsageError, match="cancelled"):
         ip.run_line_magic("dv", f"wait {widget.job.id}")
     assert widget.bar.bar_style == "danger" and "cancelled" in widget.label.value
+
+
+def test_wait_sends_the_widgets_final_state_from_the_waiting_cell(
+    ip: InteractiveShell, make_parquet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job thread's last widget update may arrive after its cell went idle; ``%dv wait`` repeats it."""
+    import threading
+
+    import ipywidgets
+
+    sent: list[tuple[str, str, bool]] = []
+    real = ipywidgets.Widget.send_state
+
+    def record(self: ipywidgets.Widget, key: object = None) -> None:
+        sent.append((type(self).__name__, threading.current_thread().name, getattr(self, "bar_style", "") == "success"))
+        real(self, key)
+
+    monkeypatch.setattr(ipywidgets.Widget, "send_state", record)
+    make_parquet(rows=10)
+    widget = ip.run_line_magic("dv", "add data/raw.parquet --name raw")
+    widget.job._done.wait(30)  # the job ended (and updated the widget) before the wait below
+    sent.clear()
+    ip.run_line_magic("dv", "wait")
+    main = threading.main_thread().name
+    assert ("FloatProgress", main, True) in sent and any(n == "HTML" and t == main for n, t, _ in sent)

@@ -21,7 +21,10 @@ def _wait(ctx: Any, ns: argparse.Namespace) -> Any:
     out = []
     for job in jobs:
         job.info["waited"] = True
-        version = job.wait()  # raises the job's own error
+        try:
+            version = job.wait()  # raises the job's own error
+        finally:
+            job.republish()  # its widget's final state, from this cell
         out.append(str(views.version_view(version, unchanged=bool(job.info.get("unchanged")))))
     return views.Message("\n".join(out) if out else "no jobs to wait for")
 

@@ -96,12 +96,21 @@ class Job:
         self._listeners.append(callback)
         callback(self)
 
-    def _publish(self, force: bool = False) -> None:
+    def republish(self) -> None:
+        """Call every subscriber again, on this thread.
+
+        After ``%dv wait``: the job thread's last update of a notebook widget may reach the front
+        end after the cell that produced it went idle (and so miss a saved notebook); sent again
+        from the waiting cell, it is part of that cell's output.
+        """
         for cb in list(self._listeners):
             try:
                 cb(self)
             except Exception:  # a broken view must not break the job
                 self._listeners.remove(cb)
+
+    def _publish(self, force: bool = False) -> None:
+        self.republish()
         now = time.monotonic()
         if force or now - self._last_write >= WRITE_INTERVAL:
             with self._lock:  # one writer at a time, so a stale snapshot never lands last
