@@ -424,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(WORK, ignore_errors=True)
     table = markdown(results)
-    from jupyter_datavc.core.diff_outofcore import memory_budget
+    from jupyter_datavc.core.diff_budget import memory_budget
 
     meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), "sizes": sizes.__dict__}
     meta.update(datavc=git_state(), memory_budget=memory_budget(), primed=not (args.quick or args.no_prime))

@@ -12,7 +12,7 @@ from ..verbs import REV_HELP, Verb, arg
 
 def _diff(ctx: Any, ns: argparse.Namespace) -> Any:
     from ..core.diff import diff  # pandas/pyarrow: only when a diff runs, not on every CLI start
-    from ..core.diff_outofcore import parse_size
+    from ..core.diff_budget import parse_size
 
     key = [k.strip() for k in ns.key.split(",") if k.strip()] if ns.key else None
     memory = parse_size(ns.memory) if ns.memory is not None else None

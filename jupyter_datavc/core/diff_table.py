@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .diff_budget import fits, memory_budget
 from .diff_hash import multiset, row_hashes
 from .diff_json import JSON, json_value, message, one_line
 from .diff_rows import align, equal_cells, key_codes, match
@@ -32,7 +33,7 @@ class RowOptions:
     atol: float
     rtol: float
     limit: int
-    memory: int | None = None  # bytes of table data a row diff may hold (None: see diff_outofcore.memory_budget)
+    memory: int | None = None  # bytes of table data a row diff may hold (None: see diff_budget.memory_budget)
 
 
 def _small(src_a: TableSource | None, src_b: TableSource | None) -> bool:
@@ -71,11 +72,9 @@ def table_diff(
     spill: list[Any] = []
     from . import diff_outofcore as outofcore  # it builds on this module
 
-    budget = outofcore.memory_budget(opts.memory)
+    budget = memory_budget(opts.memory)
     if compute and not identical and opts.rows and src_a is not None and src_b is not None:
-        spill, partial = (
-            ([], partial) if outofcore.fits(src_a, src_b, budget) else outofcore.open_sides(src_a, src_b, msgs)
-        )
+        spill, partial = ([], partial) if fits(src_a, src_b, budget) else outofcore.open_sides(src_a, src_b, msgs)
     figures = compute and not identical and not spill and _small(src_a, src_b)  # the same with and without rows
     if compute and not identical and not spill and (opts.rows or figures):
         tables, partial = _read_both(src_a, src_b, msgs)

@@ -10,13 +10,13 @@ import pyarrow as pa
 import pytest
 from test_diff import Project, codes
 
-from jupyter_datavc.core import diff_outofcore
+from jupyter_datavc.core import diff_budget, diff_outofcore
 
 
 @pytest.fixture
 def proj(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setenv("DATAVC_AUTHOR", "tester")
-    monkeypatch.delenv(diff_outofcore.ENV, raising=False)
+    monkeypatch.delenv(diff_budget.ENV, raising=False)
     return Project(tmp_path / "project")
 
 
@@ -166,20 +166,20 @@ def test_temporary_files_are_removed_after_an_error(proj: Project, monkeypatch: 
 
 
 def test_budget_from_the_environment(proj: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert diff_outofcore.memory_budget(123) == 123
-    monkeypatch.setenv(diff_outofcore.ENV, "512M")
-    assert diff_outofcore.memory_budget() == 512 << 20
-    monkeypatch.setenv(diff_outofcore.ENV, "2GiB")
-    assert diff_outofcore.memory_budget() == 2 << 30
-    monkeypatch.setenv(diff_outofcore.ENV, "1000")
-    assert diff_outofcore.memory_budget() == 1000
+    assert diff_budget.memory_budget(123) == 123
+    monkeypatch.setenv(diff_budget.ENV, "512M")
+    assert diff_budget.memory_budget() == 512 << 20
+    monkeypatch.setenv(diff_budget.ENV, "2GiB")
+    assert diff_budget.memory_budget() == 2 << 30
+    monkeypatch.setenv(diff_budget.ENV, "1000")
+    assert diff_budget.memory_budget() == 1000
     proj.parquet("t.parquet", big_frame(50))
     v1 = proj.add("t.parquet")
     proj.parquet("t.parquet", big_frame(60))
     v2 = proj.add("t.parquet")
-    monkeypatch.setenv(diff_outofcore.ENV, "1")
+    monkeypatch.setenv(diff_budget.ENV, "1")
     assert "stats_from_metadata" in codes(proj.diff(v1, v2, rows=True))
-    monkeypatch.delenv(diff_outofcore.ENV)
+    monkeypatch.delenv(diff_budget.ENV)
     assert "stats_from_metadata" not in codes(proj.diff(v1, v2, rows=True))
 
 
