@@ -109,6 +109,7 @@ class Ctx:
     src_many: Path
     datavc: DataVC
     dvc: Dvc
+    datavc_nofsync: DataVC  # the same add with the repository's "fsync": false
     quiet_wait: float  # seconds to wait, at most, for other processes to go quiet before a command
     kept: dict[tuple[str, str], Path] = field(default_factory=dict)
 
@@ -206,8 +207,23 @@ def in_place_checkout(ctx: Ctx, tool: Tool, label: str) -> Contestant:
     return Contestant(label, prepare)
 
 
+def floor_contestant(mode: str, src: Path) -> Contestant:
+    """A floor under the add (``core_floor.py``): the disk's own write of the bytes, or datavc's chunking alone."""
+
+    def prepare(folder: Path) -> Step:
+        argv = [str(PYTHON), str(HERE / "core_floor.py"), mode, str(src)]
+        if mode == "disk":
+            return Step([*argv, str(folder / src.name)], folder, warm=(src,))
+        return Step(argv, folder, "chunks, file hash", warm=(src,))
+
+    return Contestant(f"floor: {mode}", prepare)
+
+
 def add_case(ctx: Ctx, key: str, title: str, src: Path, size: int) -> Case:
     contestants = [cp_contestant(src), cp_contestant(src, sync=True), *(add_contestant(t, src) for t in ctx.tools)]
+    if src.is_file():  # what one large file's add cannot go below, and the add without its flush
+        contestants += [floor_contestant("disk", src), floor_contestant("chunk", src)]
+        contestants.append(add_contestant(ctx.datavc_nofsync, src))
     return Case(key, title, contestants, writes=size, keep_last=True)
 
 
@@ -355,10 +371,11 @@ def setup(sizes: Sizes, quiet_wait: float) -> Ctx:
     CORE.mkdir(parents=True, exist_ok=True)
     big, many = make_data(sizes)
     datavc = DataVC.make_template(CORE / "templates" / "datavc")
+    nofsync = DataVC.make_template(CORE / "templates" / "datavc-nofsync", fsync=False)
     dvc = Dvc.make_template(CORE / "templates" / "dvc")
     log("reading the source data once (page cache)")
     warm_cache([big, many])
-    return Ctx(sizes, big, many, datavc, dvc, quiet_wait)
+    return Ctx(sizes, big, many, datavc, dvc, nofsync, quiet_wait)
 
 
 # -- main ----------------------------------------------------------------------------------------------

@@ -134,6 +134,26 @@ def target_rows(report: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def floors_text(report: dict[str, Any]) -> str:
+    """The large add against what it cannot go below on this machine (its floor contestants)."""
+    tools = report["cases"]["add_big"]["tools"]
+    if "floor: disk" not in tools:
+        return ""
+    cp = tools["cp"]["median_s"]
+
+    def x(name: str, base: float = cp) -> str:
+        return f"{tools[name]['median_s'] / base:.2f}x"
+
+    big = human(report["sizes"]["big"])
+    return (
+        f"Floors of the {big} add, as ratios to `cp`: writing its bytes straight to the disk {x('floor: disk')},"
+        f" datavc's read, cut and hash alone {x('floor: chunk')}. datavc takes {x('datavc')} `cp`,"
+        f" {x('datavc', tools['cp+sync']['median_s'])} `cp && sync`"
+        f" and {x('datavc', tools['floor: disk']['median_s'])} the disk floor;"
+        f' without its flush before the commit (`"fsync": false`) {x("datavc no fsync")} `cp`.'
+    )
+
+
 def summary(report: dict[str, Any], results: list[CaseResult]) -> str:
     growth, lat = report["store_growth"], report["latency"]
     rows = [row for r in results for row in case_rows(r)]
@@ -164,6 +184,7 @@ def summary(report: dict[str, Any], results: list[CaseResult]) -> str:
     return "\n\n".join(
         [
             markdown(CASE_HEADERS, rows),
+            *filter(None, [floors_text(report)]),
             markdown(["store", "after v1 / one version", "after v2 / one version"], store),
             f"Background add of {human(report['sizes']['big'])}: {lat['median_add_s']:.2f} s (median of runs); "
             f"start_add returned in {run['submit_ms']:.1f} ms; worst p99 over runs {lat['worst_p99_ms']:.2f} ms.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -49,9 +50,15 @@ class DataVC(Tool):
     noop_text = "no changes"
 
     @staticmethod
-    def make_template(folder: Path) -> DataVC:
+    def make_template(folder: Path, *, fsync: bool = True) -> DataVC:
+        """``fsync=False``: the repository skips the flush before each commit (``"fsync": false``)."""
         run_cmd([DATAVC, "init", fresh_dir(folder)])
-        return DataVC(folder)
+        tool = DataVC(folder)
+        if not fsync:
+            config = folder / ".datavc" / "config.json"
+            config.write_text(json.dumps({**json.loads(config.read_text()), "fsync": False}))
+            tool.name = "datavc no fsync"
+        return tool
 
     def _cli(self, repo: Path, *args: str) -> list[str]:
         return [str(DATAVC), "-C", str(repo), *args]

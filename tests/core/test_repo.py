@@ -92,6 +92,26 @@ def test_noop_add_of_a_cached_folder_builds_no_manifest(repo: Repo, make_tree, m
     assert v3.number == 3 and v3.manifest == v1.manifest
 
 
+@pytest.mark.parametrize("setting", [None, True, False])
+def test_commit_flushes_the_file_system_unless_fsync_is_off(
+    project: Path, monkeypatch: pytest.MonkeyPatch, setting: bool | None
+) -> None:
+    from jupyter_datavc.core import ingest
+
+    Repo.init(project)
+    if setting is not None:
+        config = project / ".datavc" / "config.json"
+        config.write_text(json.dumps({**json.loads(config.read_text()), "fsync": setting}))
+    flushed: list[Path] = []
+    monkeypatch.setattr(ingest, "sync_filesystem", flushed.append)
+    repo = Repo(project)
+    (project / "a.bin").write_bytes(os.urandom(1000))
+    v1 = repo.add(str(project / "a.bin"), name="a")
+    assert flushed == ([] if setting is False else [repo.dir])  # once, before the manifest and the ref
+    repo.add(str(project / "a.bin"), name="a")  # unchanged: nothing to commit, nothing to flush
+    assert len(flushed) == (0 if setting is False else 1) and repo.refs.latest("a") == v1
+
+
 def test_identical_chunks_are_stored_once(repo: Repo, project: Path) -> None:
     blob = os.urandom(3 << 20)
     (project / "a").mkdir()
