@@ -220,6 +220,9 @@ class ObjectStore:
         #: Called with an oid this store lacks; True once it has fetched the object into the store
         #: (a remote's lazy fetch: see core/remote.py). ``None``: a missing object is an error.
         self.fetch: Callable[[str], bool] | None = None
+        #: Start each new object's disk write at once: it shortens the flush before a commit, and
+        #: is wasted work in a repository that does not flush (``"fsync": false``).
+        self.writeback = True
 
     def path(self, oid: str) -> Path:
         if not isinstance(oid, str) or not OID_RE.fullmatch(oid):  # ids come from metadata: stay in the store
@@ -232,8 +235,11 @@ class ObjectStore:
     def put(self, oid: str, data: bytes | memoryview, *, writeback: bool | Deferred = True) -> bool:
         """Store ``data`` under ``oid`` (the caller computed the digest). False if it was there.
 
-        The disk write starts at once, or later through a :class:`Deferred` (see :func:`write_new`).
+        The disk write starts at once, or later through a :class:`Deferred` (see :func:`write_new`),
+        unless this store's :attr:`writeback` is off.
         """
+        if not self.writeback:
+            writeback = False
         path = self.path(oid)
         if os.path.exists(path):
             return False

@@ -57,6 +57,8 @@ class Repo:
         self.refs = RefStore(self.dir / "refs")
         self.statcache = StatCache(self.dir / "cache" / "stat.sqlite")
         self.config = self._read_config()
+        if not self.config.get("fsync", True):  # no flush follows a write: no early write-back either
+            self.objects.writeback = self.manifests.writeback = False
         if self.config.get("remotes"):  # objects missing here come from the default remote on demand
             from .remote import attach_lazy_fetch
 

@@ -102,12 +102,17 @@ def test_commit_flushes_the_file_system_unless_fsync_is_off(
     if setting is not None:
         config = project / ".datavc" / "config.json"
         config.write_text(json.dumps({**json.loads(config.read_text()), "fsync": setting}))
+    from jupyter_datavc.core import objects
+
     flushed: list[Path] = []
+    early: list[int] = []
     monkeypatch.setattr(ingest, "sync_filesystem", flushed.append)
+    monkeypatch.setattr(objects, "start_writeback", early.append)
     repo = Repo(project)
     (project / "a.bin").write_bytes(os.urandom(1000))
     v1 = repo.add(str(project / "a.bin"), name="a")
     assert flushed == ([] if setting is False else [repo.dir])  # once, before the manifest and the ref
+    assert (early == []) == (setting is False)  # the objects' early write-back only serves that flush
     repo.add(str(project / "a.bin"), name="a")  # unchanged: nothing to commit, nothing to flush
     assert len(flushed) == (0 if setting is False else 1) and repo.refs.latest("a") == v1
 
