@@ -208,12 +208,14 @@ def in_place_checkout(ctx: Ctx, tool: Tool, label: str) -> Contestant:
 
 
 def floor_contestant(mode: str, src: Path) -> Contestant:
-    """A floor under the add (``core_floor.py``): the disk's own write of the bytes, or datavc's chunking alone."""
+    """A floor under the add (``core_floor.py``): a durable copy of the bytes, or datavc's chunking alone."""
 
     def prepare(folder: Path) -> Step:
-        argv = [str(PYTHON), str(HERE / "core_floor.py"), mode, str(src)]
-        if mode == "disk":
-            return Step([*argv, str(folder / src.name)], folder, warm=(src,))
+        argv = [str(PYTHON), str(HERE / "core_floor.py"), mode.split()[0], str(src)]
+        if mode.startswith("disk"):
+            return Step(
+                [*argv, str(folder / src.name), *(["--direct"] if "direct" in mode else [])], folder, warm=(src,)
+            )
         return Step(argv, folder, "chunks, file hash", warm=(src,))
 
     return Contestant(f"floor: {mode}", prepare)
@@ -222,7 +224,7 @@ def floor_contestant(mode: str, src: Path) -> Contestant:
 def add_case(ctx: Ctx, key: str, title: str, src: Path, size: int) -> Case:
     contestants = [cp_contestant(src), cp_contestant(src, sync=True), *(add_contestant(t, src) for t in ctx.tools)]
     if src.is_file():  # what one large file's add cannot go below, and the add without its flush
-        contestants += [floor_contestant("disk", src), floor_contestant("chunk", src)]
+        contestants += [floor_contestant(mode, src) for mode in ("disk", "disk direct", "chunk")]
         contestants.append(add_contestant(ctx.datavc_nofsync, src))
     return Case(key, title, contestants, writes=size, keep_last=True)
 

@@ -36,7 +36,7 @@ def test_core_benchmark_quick(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     cases = report["cases"]
     assert set(cases) == {"add_big", "add_many", "readd_many", "status_many", "checkout_many"}
-    floors = {"floor: disk", "floor: chunk", "datavc no fsync"}
+    floors = {"floor: disk", "floor: disk direct", "floor: chunk", "datavc no fsync"}
     assert set(cases["add_big"]["tools"]) == {"cp", "cp+sync", "datavc", "dvc", *floors}
     assert set(cases["add_many"]["tools"]) == {"cp", "cp+sync", "datavc", "dvc"}
     for case in cases.values():
@@ -48,7 +48,7 @@ def test_core_benchmark_quick(tmp_path: Path) -> None:
     assert report["latency"]["median_run"]["busy"]["n"] > 0
     verdicts = [line for line in text.splitlines() if line.endswith("| met |") or "| MISSED by " in line]
     assert len(verdicts) == 8  # one verdict per target
-    assert "Floors of the 64 MiB add" in text and "the disk floor" in text
+    assert "Floors of the 64 MiB add" in text and "the durable copy" in text
     assert not (tmp_path / "core").exists()  # the run's data is removed at the end
 
 
