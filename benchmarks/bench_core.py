@@ -27,7 +27,6 @@ from typing import Any
 
 from benchlib import (
     HERE,
-    PROJECT,
     TIME,
     WORK,
     BenchError,
@@ -49,9 +48,20 @@ from benchlib import (
     warm_cache,
 )
 from core_report import CaseResult, ToolRuns, print_case, summary
-from core_tools import DATAVC, DataVC, Dvc, Tool, ensure_dvc
+from core_tools import (
+    DATAVC,
+    PYTHON,
+    Contestant,
+    DataVC,
+    Dvc,
+    Tool,
+    add_contestant,
+    copy_data,
+    cp_contestant,
+    ensure_dvc,
+    floor_contestant,
+)
 
-PYTHON = PROJECT / ".venv" / "bin" / "python"
 CORE = WORK / "core"  # this benchmark's data and runs (other benchmarks use other folders of WORK)
 PRIME_MARGIN = 3 * GiB // 2  # free page reporting hands ~1.3 GiB back to the host every 2 s (README)
 
@@ -82,17 +92,7 @@ def du_bytes(path: Path) -> int:
     return int(run_cmd(["du", "-sb", path]).split()[0])
 
 
-def copy_data(src: Path, dst: Path) -> None:
-    run_cmd(["cp", "-r", src, dst])
-
-
 # -- cases: contestants, the runner and its results ------------------------------------------------
-@dataclass(frozen=True)
-class Contestant:
-    tool: str
-    prepare: Callable[[Path], Step]  # untimed set-up in a fresh empty folder; returns the timed step
-
-
 @dataclass(frozen=True)
 class Case:
     key: str
@@ -174,25 +174,6 @@ def run_case(ctx: Ctx, case: Case) -> CaseResult:
     return result
 
 
-def cp_contestant(src: Path, sync: bool = False) -> Contestant:
-    def prepare(folder: Path) -> Step:
-        dst = str(folder / src.name)
-        if sync:
-            return Step(["sh", "-c", 'cp -r "$1" "$2" && sync', "sh", str(src), dst], folder, warm=(src,))
-        return Step(["cp", "-r", str(src), dst], folder, warm=(src,))
-
-    return Contestant("cp+sync" if sync else "cp", prepare)
-
-
-def add_contestant(tool: Tool, src: Path) -> Contestant:
-    def prepare(folder: Path) -> Step:
-        tool.init(folder)
-        copy_data(src, folder / src.name)
-        return tool.add(folder, src.name)
-
-    return Contestant(tool.name, prepare)
-
-
 def kept_contestant(ctx: Ctx, tool: Tool, step_of: Callable[[Tool, Path], Step]) -> Contestant:
     """A command on the repo that the 20,000-file add left behind."""
     return Contestant(tool.name, lambda folder: step_of(tool, ctx.kept["add_many", tool.name]))
@@ -205,20 +186,6 @@ def in_place_checkout(ctx: Ctx, tool: Tool, label: str) -> Contestant:
         return tool.checkout(repo, ctx.src_many.name)
 
     return Contestant(label, prepare)
-
-
-def floor_contestant(mode: str, src: Path) -> Contestant:
-    """A floor under the add (``core_floor.py``): a durable copy of the bytes, or datavc's chunking alone."""
-
-    def prepare(folder: Path) -> Step:
-        argv = [str(PYTHON), str(HERE / "core_floor.py"), mode.split()[0], str(src)]
-        if mode.startswith("disk"):
-            return Step(
-                [*argv, str(folder / src.name), *(["--direct"] if "direct" in mode else [])], folder, warm=(src,)
-            )
-        return Step(argv, folder, "chunks, file hash", warm=(src,))
-
-    return Contestant(f"floor: {mode}", prepare)
 
 
 def add_case(ctx: Ctx, key: str, title: str, src: Path, size: int) -> Case:

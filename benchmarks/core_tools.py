@@ -6,12 +6,15 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchlib import HERE, PROJECT, BenchError, Step, fresh_dir, log, run_cmd
 
 DVC_VENV = HERE / ".venv-dvc"
 DATAVC = PROJECT / ".venv" / "bin" / "datavc"
+PYTHON = PROJECT / ".venv" / "bin" / "python"
 # DATAVC_BENCH_DVC: a dvc executable to use instead of installing one into .venv-dvc (the tests'
 # short run uses the one the test extras install)
 DVC = Path(os.environ.get("DATAVC_BENCH_DVC") or DVC_VENV / "bin" / "dvc")
@@ -106,3 +109,47 @@ def ensure_dvc() -> str:
         run_cmd([shutil.which("python3") or sys.executable, "-m", "venv", DVC_VENV])
         run_cmd([DVC_VENV / "bin" / "pip", "install", "-q", "dvc"])
     return run_cmd([DVC, "--version"]).strip()
+
+
+# -- contestants: a tool's timed step, made in a fresh folder -------------------------------------
+def copy_data(src: Path, dst: Path) -> None:
+    run_cmd(["cp", "-r", src, dst])
+
+
+@dataclass(frozen=True)
+class Contestant:
+    tool: str
+    prepare: Callable[[Path], Step]  # untimed set-up in a fresh empty folder; returns the timed step
+
+
+def cp_contestant(src: Path, sync: bool = False) -> Contestant:
+    def prepare(folder: Path) -> Step:
+        dst = str(folder / src.name)
+        if sync:
+            return Step(["sh", "-c", 'cp -r "$1" "$2" && sync', "sh", str(src), dst], folder, warm=(src,))
+        return Step(["cp", "-r", str(src), dst], folder, warm=(src,))
+
+    return Contestant("cp+sync" if sync else "cp", prepare)
+
+
+def add_contestant(tool: Tool, src: Path) -> Contestant:
+    def prepare(folder: Path) -> Step:
+        tool.init(folder)
+        copy_data(src, folder / src.name)
+        return tool.add(folder, src.name)
+
+    return Contestant(tool.name, prepare)
+
+
+def floor_contestant(mode: str, src: Path) -> Contestant:
+    """A floor under the add (``core_floor.py``): a durable copy of the bytes, or datavc's chunking alone."""
+
+    def prepare(folder: Path) -> Step:
+        argv = [str(PYTHON), str(HERE / "core_floor.py"), mode.split()[0], str(src)]
+        if mode.startswith("disk"):
+            return Step(
+                [*argv, str(folder / src.name), *(["--direct"] if "direct" in mode else [])], folder, warm=(src,)
+            )
+        return Step(argv, folder, "chunks, file hash", warm=(src,))
+
+    return Contestant(f"floor: {mode}", prepare)
