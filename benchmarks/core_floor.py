@@ -4,8 +4,8 @@
     core_floor.py disk SRC DST [--direct]   # SRC's bytes copied onto the disk: persisting them costs at least this
     core_floor.py chunk SRC      # datavc's own read, cut and hash of SRC, storing nothing
 
-``disk`` times a plain durable copy, done the fastest way measured on this machine (see
-:func:`disk`). ``chunk`` runs the add's pipeline with a store that keeps nothing.
+``disk`` times a plain durable copy, one of two ways (see :func:`disk`); the report takes the
+faster as the floor. ``chunk`` runs the add's pipeline with a store that keeps nothing.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ PIECE = 16 << 20
 
 
 def disk(src: Path, dst: Path, direct: bool = False) -> str:
-    """Copy ``src`` to ``dst`` durably, the fastest way measured here: 64 KiB writes, each 16 MiB
-    handed to the disk at once (``sync_file_range``), one fsync at the end. ``direct``: 16 MiB
-    ``O_DIRECT`` writes instead (slower here: one request in flight at a time)."""
+    """Copy ``src`` to ``dst`` durably: 64 KiB writes, each 16 MiB handed to the disk at once
+    (``sync_file_range``), one fsync at the end. ``direct``: 16 MiB ``O_DIRECT`` writes instead,
+    which skip the page cache (faster when this VM's page cache is in a slow phase, slower when not)."""
     from jupyter_datavc.core.objects import start_writeback, write_all
 
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC

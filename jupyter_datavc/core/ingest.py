@@ -278,7 +278,7 @@ def commit(
         if job is not None:
             job.info["unchanged"] = True
         return latest
-    if repo.config.get("fsync", True):
+    if repo.fsync:
         sync_filesystem(repo.objects.root.parent)
     repo.manifests.put(mid, data)
     draft = Version(

@@ -57,7 +57,7 @@ class Repo:
         self.refs = RefStore(self.dir / "refs")
         self.statcache = StatCache(self.dir / "cache" / "stat.sqlite")
         self.config = self._read_config()
-        if not self.config.get("fsync", True):  # no flush follows a write: no early write-back either
+        if not self.fsync:  # no flush follows a write: no early write-back either
             self.objects.writeback = self.manifests.writeback = False
         if self.config.get("remotes"):  # objects missing here come from the default remote on demand
             from .remote import attach_lazy_fetch
@@ -111,6 +111,11 @@ class Repo:
         if root is not None:
             return cls(root), False
         return cls.init(start or Path.cwd()), True
+
+    @property
+    def fsync(self) -> bool:
+        """Flush the file system before each commit (``"fsync"`` in config.json, default true)."""
+        return bool(self.config.get("fsync", True))
 
     def _read_config(self) -> dict[str, Any]:
         path = self.dir / "config.json"

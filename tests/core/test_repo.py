@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from jupyter_datavc.core import ingest, objects
 from jupyter_datavc.core.errors import (
     InvalidRevision,
     NotATable,
@@ -96,14 +97,10 @@ def test_noop_add_of_a_cached_folder_builds_no_manifest(repo: Repo, make_tree, m
 def test_commit_flushes_the_file_system_unless_fsync_is_off(
     project: Path, monkeypatch: pytest.MonkeyPatch, setting: bool | None
 ) -> None:
-    from jupyter_datavc.core import ingest
-
     Repo.init(project)
     if setting is not None:
         config = project / ".datavc" / "config.json"
         config.write_text(json.dumps({**json.loads(config.read_text()), "fsync": setting}))
-    from jupyter_datavc.core import objects
-
     flushed: list[Path] = []
     early: list[int] = []
     monkeypatch.setattr(ingest, "sync_filesystem", flushed.append)
